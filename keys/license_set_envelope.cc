@@ -26,7 +26,8 @@ bool HasUnknownFields(const Message& message) {
     if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
     if (field->is_repeated()) {
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-        if (HasUnknownFields(reflection->GetRepeatedMessage(message, field, i))) {
+        if (HasUnknownFields(
+                reflection->GetRepeatedMessage(message, field, i))) {
           return true;
         }
       }
@@ -89,8 +90,8 @@ absl::Status VerifyRows(const v1::SignedLicenseSet& envelope,
                         const v1::LicenseSet& set, const Verifier& owner) {
   if (envelope.row_signatures_size() != set.module_licenses_size()) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "envelope has ", envelope.row_signatures_size(),
-        " row signatures for ", set.module_licenses_size(), " module licenses"));
+        "envelope has ", envelope.row_signatures_size(), " row signatures for ",
+        set.module_licenses_size(), " module licenses"));
   }
   const RowBinding binding = RowBindingOf(set);
   for (int i = 0; i < set.module_licenses_size(); ++i) {
@@ -98,9 +99,8 @@ absl::Status VerifyRows(const v1::SignedLicenseSet& envelope,
     const v1::RowSignature& row_signature = envelope.row_signatures(i);
     absl::Status status;
     if (row_signature.sort_order() != row.sort_order()) {
-      status = absl::PermissionDeniedError(
-          absl::StrCat("row signature is for sort_order ",
-                       row_signature.sort_order()));
+      status = absl::PermissionDeniedError(absl::StrCat(
+          "row signature is for sort_order ", row_signature.sort_order()));
     } else {
       status = VerifyPayloadSignature(owner, kModuleLicensePayloadType,
                                       RowBytes(binding, row),
@@ -158,9 +158,9 @@ absl::StatusOr<v1::SignedLicenseSet> SignLicenseSet(
   for (const v1::ModuleLicense& row : set.module_licenses()) {
     v1::RowSignature* row_signature = envelope.add_row_signatures();
     row_signature->set_sort_order(row.sort_order());
-    ASSIGN_OR_RETURN(*row_signature->mutable_signature(),
-                     SignPayload(signer, kModuleLicensePayloadType,
-                                 RowBytes(binding, row)));
+    ASSIGN_OR_RETURN(
+        *row_signature->mutable_signature(),
+        SignPayload(signer, kModuleLicensePayloadType, RowBytes(binding, row)));
   }
   *envelope.mutable_owner_key() = owner_key;
   return envelope;
@@ -203,8 +203,8 @@ absl::StatusOr<v1::SignedLicenseSet> DecodeSignedLicenseSet(
     absl::string_view bytes) {
   if (bytes.size() > kMaxEnvelopeBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("license set file is ", bytes.size(),
-                     " bytes, at most ", kMaxEnvelopeBytes, " allowed"));
+        absl::StrCat("license set file is ", bytes.size(), " bytes, at most ",
+                     kMaxEnvelopeBytes, " allowed"));
   }
   v1::SignedLicenseSet envelope;
   RETURN_IF_ERROR(ParseStrict(bytes, "license set file", &envelope));

@@ -92,11 +92,10 @@ absl::Status VerifyPayloadSignature(const Verifier& verifier,
                                     absl::string_view payload,
                                     const v1::Signature& signature) {
   if (signature.key_id() != verifier.key_id()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("signature key id ",
-                     absl::BytesToHexString(signature.key_id()),
-                     " is not the verifying key ",
-                     absl::BytesToHexString(verifier.key_id())));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "signature key id ", absl::BytesToHexString(signature.key_id()),
+        " is not the verifying key ",
+        absl::BytesToHexString(verifier.key_id())));
   }
   if (signature.algorithm() != verifier.algorithm()) {
     return absl::PermissionDeniedError(absl::StrCat(

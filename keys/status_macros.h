@@ -16,17 +16,18 @@
 #define SL_STATUS_CONCAT_INNER_(a, b) a##b
 #define SL_STATUS_CONCAT_(a, b) SL_STATUS_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status sl_status_ = (expr);              \
-    if (!sl_status_.ok()) return sl_status_;         \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status sl_status_ = (expr);      \
+    if (!sl_status_.ok()) return sl_status_; \
   } while (false)
 
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  SL_ASSIGN_OR_RETURN_IMPL_(SL_STATUS_CONCAT_(sl_statusor_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr)                                         \
+  SL_ASSIGN_OR_RETURN_IMPL_(SL_STATUS_CONCAT_(sl_statusor_, __LINE__), lhs, \
+                            expr)
 
-#define SL_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                              \
+#define SL_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)
 

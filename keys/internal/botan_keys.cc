@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "keys/sha256.h"
 #include "keys/software_signer.h"
+#include "keys/status_macros.h"
 
 namespace superlicense::keys {
 namespace internal {
@@ -50,9 +51,9 @@ class BotanSigner final : public Signer {
   absl::StatusOr<std::string> Sign(absl::string_view message) const override {
     try {
       absl::MutexLock lock(&mu_);
-      std::vector<uint8_t> signature = signer_.sign_message(
-          reinterpret_cast<const uint8_t*>(message.data()), message.size(),
-          rng_);
+      std::vector<uint8_t> signature =
+          signer_.sign_message(reinterpret_cast<const uint8_t*>(message.data()),
+                               message.size(), rng_);
       return ToString(signature);
     } catch (const std::exception& e) {
       return BotanError("sign", e);
@@ -95,8 +96,7 @@ class BotanVerifier final : public Verifier {
       absl::MutexLock lock(&mu_);
       valid = verifier_.verify_message(
           reinterpret_cast<const uint8_t*>(message.data()), message.size(),
-          reinterpret_cast<const uint8_t*>(signature.data()),
-          signature.size());
+          reinterpret_cast<const uint8_t*>(signature.data()), signature.size());
     } catch (const std::exception& e) {
       return BotanError("verify", e);
     }
@@ -119,6 +119,11 @@ class BotanVerifier final : public Verifier {
   mutable absl::Mutex mu_;
   mutable Botan::PK_Verifier verifier_ ABSL_GUARDED_BY(mu_);
 };
+
+absl::Status UnsupportedAlgorithm(SignatureAlgorithm algorithm) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unsupported signature algorithm ", static_cast<int>(algorithm)));
+}
 
 std::string EcdsaPublicPoint(const Botan::ECDSA_PublicKey& key) {
   return ToString(key.public_point().encode(Botan::PointGFp::UNCOMPRESSED));
@@ -153,11 +158,56 @@ absl::StatusOr<std::unique_ptr<Verifier>> MakeBotanVerifier(
     return std::make_unique<BotanVerifier>(std::move(key), algorithm,
                                            std::string(public_key));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported signature algorithm ", static_cast<int>(algorithm)));
+  return UnsupportedAlgorithm(algorithm);
 }
 
 }  // namespace
+
+absl::StatusOr<Botan::secure_vector<uint8_t>> GeneratePrivateBytes(
+    SignatureAlgorithm algorithm, Botan::RandomNumberGenerator& rng) {
+  try {
+    if (algorithm == v1::SIGNATURE_ALGORITHM_ED25519) {
+      return rng.random_vec(kPrivateKeyBytes);
+    }
+    if (algorithm == v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256) {
+      Botan::EC_Group group(kP256Curve);
+      Botan::BigInt scalar =
+          Botan::BigInt::random_integer(rng, 1, group.get_order());
+      return Botan::BigInt::encode_1363(scalar, kPrivateKeyBytes);
+    }
+  } catch (const std::exception& e) {
+    return BotanError("generate key", e);
+  }
+  return UnsupportedAlgorithm(algorithm);
+}
+
+absl::StatusOr<std::unique_ptr<Signer>> SignerFromPrivateBytes(
+    SignatureAlgorithm algorithm, const Botan::secure_vector<uint8_t>& bytes) {
+  if (bytes.size() != kPrivateKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("private key is ", bytes.size(), " bytes, expected ",
+                     kPrivateKeyBytes));
+  }
+  try {
+    if (algorithm == v1::SIGNATURE_ALGORITHM_ED25519) {
+      return MakeBotanSigner(
+          std::make_unique<Botan::Ed25519_PrivateKey>(bytes));
+    }
+    if (algorithm == v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256) {
+      Botan::EC_Group group(kP256Curve);
+      Botan::BigInt scalar(bytes.data(), bytes.size());
+      if (scalar.is_zero() || scalar >= group.get_order()) {
+        return absl::InvalidArgumentError("private key is not a P-256 scalar");
+      }
+      Botan::System_RNG rng;
+      return MakeBotanSigner(
+          std::make_unique<Botan::ECDSA_PrivateKey>(rng, group, scalar));
+    }
+  } catch (const std::exception& e) {
+    return BotanError("load private key", e);
+  }
+  return UnsupportedAlgorithm(algorithm);
+}
 
 absl::Status BotanError(absl::string_view what, const std::exception& e) {
   std::string detail = e.what();
@@ -169,9 +219,8 @@ absl::StatusOr<std::unique_ptr<Signer>> MakeBotanSigner(
     std::unique_ptr<Botan::Private_Key> key) {
   if (auto* ed = dynamic_cast<Botan::Ed25519_PrivateKey*>(key.get())) {
     std::string public_key = ToString(ed->get_public_key());
-    return std::make_unique<BotanSigner>(std::move(key),
-                                         v1::SIGNATURE_ALGORITHM_ED25519,
-                                         std::move(public_key));
+    return std::make_unique<BotanSigner>(
+        std::move(key), v1::SIGNATURE_ALGORITHM_ED25519, std::move(public_key));
   }
   if (auto* ec = dynamic_cast<Botan::ECDSA_PrivateKey*>(key.get())) {
     if (ec->domain().get_curve_oid() != Botan::OID::from_string(kP256Curve)) {
@@ -229,50 +278,16 @@ absl::StatusOr<std::unique_ptr<Verifier>> Verifier::Create(
 
 absl::StatusOr<std::unique_ptr<Signer>> GenerateSoftwareSigner(
     SignatureAlgorithm algorithm) {
-  try {
-    Botan::System_RNG rng;
-    if (algorithm == v1::SIGNATURE_ALGORITHM_ED25519) {
-      return internal::MakeBotanSigner(
-          std::make_unique<Botan::Ed25519_PrivateKey>(rng));
-    }
-    if (algorithm == v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256) {
-      return internal::MakeBotanSigner(std::make_unique<Botan::ECDSA_PrivateKey>(
-          rng, Botan::EC_Group(internal::kP256Curve)));
-    }
-  } catch (const std::exception& e) {
-    return internal::BotanError("generate key", e);
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported signature algorithm ", static_cast<int>(algorithm)));
+  Botan::System_RNG rng;
+  ASSIGN_OR_RETURN(Botan::secure_vector<uint8_t> bytes,
+                   internal::GeneratePrivateBytes(algorithm, rng));
+  return internal::SignerFromPrivateBytes(algorithm, bytes);
 }
 
 absl::StatusOr<std::unique_ptr<Signer>> InsecureTestSignerFromSeed(
     SignatureAlgorithm algorithm, absl::string_view seed) {
-  if (seed.size() != 32) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("test seed is ", seed.size(), " bytes, expected 32"));
-  }
-  Botan::secure_vector<uint8_t> secret(seed.begin(), seed.end());
-  try {
-    if (algorithm == v1::SIGNATURE_ALGORITHM_ED25519) {
-      return internal::MakeBotanSigner(
-          std::make_unique<Botan::Ed25519_PrivateKey>(secret));
-    }
-    if (algorithm == v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256) {
-      Botan::EC_Group group(internal::kP256Curve);
-      Botan::BigInt scalar(secret.data(), secret.size());
-      if (scalar.is_zero() || scalar >= group.get_order()) {
-        return absl::InvalidArgumentError("test seed is not a P-256 scalar");
-      }
-      Botan::System_RNG rng;
-      return internal::MakeBotanSigner(
-          std::make_unique<Botan::ECDSA_PrivateKey>(rng, group, scalar));
-    }
-  } catch (const std::exception& e) {
-    return internal::BotanError("load test key", e);
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unsupported signature algorithm ", static_cast<int>(algorithm)));
+  Botan::secure_vector<uint8_t> bytes(seed.begin(), seed.end());
+  return internal::SignerFromPrivateBytes(algorithm, bytes);
 }
 
 }  // namespace superlicense::keys

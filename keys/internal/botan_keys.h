@@ -4,6 +4,8 @@
 #define SUPERLICENSE_KEYS_INTERNAL_BOTAN_KEYS_H_
 
 #include <botan/pk_keys.h>
+#include <botan/rng.h>
+#include <botan/secmem.h>
 
 #include <exception>
 #include <memory>
@@ -19,6 +21,20 @@ namespace superlicense::keys::internal {
 // one Botan::PK_Signer under a mutex.
 absl::StatusOr<std::unique_ptr<Signer>> MakeBotanSigner(
     std::unique_ptr<Botan::Private_Key> key);
+
+// Length of the private key bytes of both algorithms: the Ed25519 seed or
+// the P-256 scalar, big-endian.
+inline constexpr size_t kPrivateKeyBytes = 32;
+
+// Returns fresh private key bytes for `algorithm` from `rng`.
+// INVALID_ARGUMENT for an unknown algorithm.
+absl::StatusOr<Botan::secure_vector<uint8_t>> GeneratePrivateBytes(
+    SignatureAlgorithm algorithm, Botan::RandomNumberGenerator& rng);
+
+// Makes a signer from private key bytes (kPrivateKeyBytes long).
+// INVALID_ARGUMENT when their length is wrong or they are not a valid scalar.
+absl::StatusOr<std::unique_ptr<Signer>> SignerFromPrivateBytes(
+    SignatureAlgorithm algorithm, const Botan::secure_vector<uint8_t>& bytes);
 
 // Translates an exception thrown by Botan into INTERNAL naming `what`.
 // The exception text never contains key material (Botan reports sizes and

@@ -84,8 +84,8 @@ TEST(FormatVectorsTest, CommittedEnvelopeVerifies) {
   ASSERT_NE(verifier, nullptr);
   ASSERT_OK_AND_ASSIGN(
       v1::SignedLicenseSet envelope,
-      keys::DecodeSignedLicenseSet(ReadFileOrDie(
-          std::string(kDataDir) + "/" + vectors.envelope_file())));
+      keys::DecodeSignedLicenseSet(ReadFileOrDie(std::string(kDataDir) + "/" +
+                                                 vectors.envelope_file())));
   ASSERT_OK_AND_ASSIGN(v1::LicenseSet set,
                        keys::VerifyLicenseSetSignatures(envelope, *verifier));
   EXPECT_EQ(set.customer().company_name(), "Example Company AS");
@@ -111,8 +111,7 @@ TEST(FormatVectorsTest, EveryNegativeVectorIsRejectedForItsReason) {
     } else {
       status = keys::VerifyLicenseSetSignatures(*envelope, *verifier).status();
     }
-    EXPECT_EQ(absl::StatusCodeToString(status.code()),
-              negative.expected_code())
+    EXPECT_EQ(absl::StatusCodeToString(status.code()), negative.expected_code())
         << status;
     EXPECT_THAT(std::string(status.message()),
                 HasSubstr(negative.expected_message()));

@@ -21,8 +21,8 @@ using ::testing::HasSubstr;
 
 v1::LicenseSet SampleSet() {
   v1::LicenseSet set;
-  const std::string text = ReadFileOrDie(
-      SUPERLICENSE_TEST_DATA_DIR "/format/license_set_input.textproto");
+  const std::string text = ReadFileOrDie(SUPERLICENSE_TEST_DATA_DIR
+                                         "/format/license_set_input.textproto");
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &set));
   return set;
 }
@@ -56,9 +56,8 @@ TEST_P(LicenseSetEnvelopeTest, SignedSetVerifiesAndRoundTripsThroughBytes) {
   EXPECT_EQ(envelope.payload_type(), kLicenseSetPayloadType);
   EXPECT_EQ(envelope.row_signatures_size(), set.module_licenses_size());
 
-  ASSERT_OK_AND_ASSIGN(
-      v1::SignedLicenseSet decoded,
-      DecodeSignedLicenseSet(DeterministicBytes(envelope)));
+  ASSERT_OK_AND_ASSIGN(v1::SignedLicenseSet decoded,
+                       DecodeSignedLicenseSet(DeterministicBytes(envelope)));
   ASSERT_OK_AND_ASSIGN(v1::LicenseSet verified,
                        VerifyLicenseSetSignatures(decoded, *verifier_));
   EXPECT_EQ(verified.customer().serial(), "1010000014");
@@ -95,10 +94,10 @@ TEST_P(LicenseSetEnvelopeTest, RowSignatureWithWrongSortOrderIsRejected) {
                        HasSubstr("sort_order 11")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Algorithms, LicenseSetEnvelopeTest,
-                         ::testing::Values(
-                             v1::SIGNATURE_ALGORITHM_ED25519,
-                             v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256));
+INSTANTIATE_TEST_SUITE_P(
+    Algorithms, LicenseSetEnvelopeTest,
+    ::testing::Values(v1::SIGNATURE_ALGORITHM_ED25519,
+                      v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256));
 
 TEST(SignLicenseSetTest, RejectsRowsOutOfOrder) {
   ASSERT_OK_AND_ASSIGN(auto signer,
@@ -111,17 +110,17 @@ TEST(SignLicenseSetTest, RejectsRowsOutOfOrder) {
 }
 
 TEST(DecodeSignedLicenseSetTest, RejectsOversizedFileBeforeParsing) {
-  EXPECT_THAT(DecodeSignedLicenseSet(std::string(kMaxEnvelopeBytes + 1, 'x')),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("at most")));
+  EXPECT_THAT(
+      DecodeSignedLicenseSet(std::string(kMaxEnvelopeBytes + 1, 'x')),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most")));
 }
 
 TEST(DecodeSignedLicenseSetTest, RejectsGarbageAndEmptyInput) {
   EXPECT_THAT(DecodeSignedLicenseSet("\xff\xff\xff"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(DecodeSignedLicenseSet(""),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("payload_type")));
+  EXPECT_THAT(
+      DecodeSignedLicenseSet(""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("payload_type")));
 }
 
 class EnvelopeShapeTest : public ::testing::Test {
@@ -153,23 +152,23 @@ TEST_F(EnvelopeShapeTest, RejectsShortKeyId) {
 TEST_F(EnvelopeShapeTest, RejectsUnknownAlgorithm) {
   envelope_.mutable_signatures(0)->set_algorithm(
       static_cast<v1::SignatureAlgorithm>(9));
-  EXPECT_THAT(CheckLicenseSetEnvelopeShape(envelope_),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("algorithm 9")));
+  EXPECT_THAT(
+      CheckLicenseSetEnvelopeShape(envelope_),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("algorithm 9")));
 }
 
 TEST_F(EnvelopeShapeTest, RejectsMissingAndTooManySignatures) {
   v1::SignedLicenseSet none = envelope_;
   none.clear_signatures();
-  EXPECT_THAT(CheckLicenseSetEnvelopeShape(none),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("0 signatures")));
+  EXPECT_THAT(
+      CheckLicenseSetEnvelopeShape(none),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("0 signatures")));
   for (int i = 0; i < kMaxSignatures; ++i) {
     *envelope_.add_signatures() = envelope_.signatures(0);
   }
-  EXPECT_THAT(CheckLicenseSetEnvelopeShape(envelope_),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("9 signatures")));
+  EXPECT_THAT(
+      CheckLicenseSetEnvelopeShape(envelope_),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("9 signatures")));
 }
 
 TEST(ParseStrictTest, RejectsFieldsThisVersionDoesNotKnow) {

@@ -84,21 +84,33 @@ TEST(RowBytesTest, EveryFieldIsCovered) {
     b.set_version = 4;
     expect_new(b, SampleRow(), "set_version");
   }
-  const auto mutations = std::vector<std::pair<const char*, void (*)(v1::ModuleLicense*)>>{
-      {"module_name", [](v1::ModuleLicense* r) { r->set_module_name("sale-cal"); }},
-      {"description", [](v1::ModuleLicense* r) { r->set_description("Q"); }},
-      {"tooltip", [](v1::ModuleLicense* r) { r->set_tooltip(""); }},
-      {"module_version", [](v1::ModuleLicense* r) { r->set_module_version("2"); }},
-      {"license_type", [](v1::ModuleLicense* r) { r->set_license_type(v1::LICENSE_TYPE_SITE); }},
-      {"license_number", [](v1::ModuleLicense* r) { r->set_license_number(4); }},
-      {"allowed_assocs_mask", [](v1::ModuleLicense* r) { r->set_allowed_assocs_mask(3); }},
-      {"extra_flags", [](v1::ModuleLicense* r) { r->set_extra_flags(1); }},
-      {"extra_info", [](v1::ModuleLicense* r) { r->set_extra_info("set=user"); }},
-      {"sort_order", [](v1::ModuleLicense* r) { r->set_sort_order(61); }},
-      {"unrestricted", [](v1::ModuleLicense* r) { r->set_unrestricted(true); }},
-      {"hidden", [](v1::ModuleLicense* r) { r->set_hidden(true); }},
-      {"prerequisite_module", [](v1::ModuleLicense* r) { r->set_prerequisite_module(""); }},
-  };
+  const auto mutations =
+      std::vector<std::pair<const char*, void (*)(v1::ModuleLicense*)>>{
+          {"module_name",
+           [](v1::ModuleLicense* r) { r->set_module_name("sale-cal"); }},
+          {"description",
+           [](v1::ModuleLicense* r) { r->set_description("Q"); }},
+          {"tooltip", [](v1::ModuleLicense* r) { r->set_tooltip(""); }},
+          {"module_version",
+           [](v1::ModuleLicense* r) { r->set_module_version("2"); }},
+          {"license_type",
+           [](v1::ModuleLicense* r) {
+             r->set_license_type(v1::LICENSE_TYPE_SITE);
+           }},
+          {"license_number",
+           [](v1::ModuleLicense* r) { r->set_license_number(4); }},
+          {"allowed_assocs_mask",
+           [](v1::ModuleLicense* r) { r->set_allowed_assocs_mask(3); }},
+          {"extra_flags", [](v1::ModuleLicense* r) { r->set_extra_flags(1); }},
+          {"extra_info",
+           [](v1::ModuleLicense* r) { r->set_extra_info("set=user"); }},
+          {"sort_order", [](v1::ModuleLicense* r) { r->set_sort_order(61); }},
+          {"unrestricted",
+           [](v1::ModuleLicense* r) { r->set_unrestricted(true); }},
+          {"hidden", [](v1::ModuleLicense* r) { r->set_hidden(true); }},
+          {"prerequisite_module",
+           [](v1::ModuleLicense* r) { r->set_prerequisite_module(""); }},
+      };
   for (const auto& [name, mutate] : mutations) {
     v1::ModuleLicense row = SampleRow();
     mutate(&row);
@@ -148,14 +160,13 @@ TEST(RowsDigestTest, DependsOnRowOrderAndCount) {
 TEST(SignPayloadTest, SignatureBindsPayloadType) {
   ASSERT_OK_AND_ASSIGN(auto signer,
                        GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519));
-  ASSERT_OK_AND_ASSIGN(auto verifier,
-                       Verifier::Create(signer->algorithm(),
-                                        signer->public_key()));
+  ASSERT_OK_AND_ASSIGN(auto verifier, Verifier::Create(signer->algorithm(),
+                                                       signer->public_key()));
   ASSERT_OK_AND_ASSIGN(v1::Signature signature,
                        SignPayload(*signer, kTrustBundlePayloadType, "body"));
   EXPECT_EQ(signature.key_id(), signer->key_id());
-  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType,
-                                     "body", signature),
+  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType, "body",
+                                     signature),
               IsOk());
   EXPECT_THAT(VerifyPayloadSignature(*verifier, kLicenseSetPayloadType, "body",
                                      signature),
@@ -163,13 +174,13 @@ TEST(SignPayloadTest, SignatureBindsPayloadType) {
 
   v1::Signature wrong_algorithm = signature;
   wrong_algorithm.set_algorithm(v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256);
-  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType,
-                                     "body", wrong_algorithm),
+  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType, "body",
+                                     wrong_algorithm),
               StatusIs(absl::StatusCode::kPermissionDenied));
   v1::Signature wrong_key = signature;
   wrong_key.set_key_id(std::string(32, 'k'));
-  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType,
-                                     "body", wrong_key),
+  EXPECT_THAT(VerifyPayloadSignature(*verifier, kTrustBundlePayloadType, "body",
+                                     wrong_key),
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 

@@ -23,9 +23,8 @@ std::string FromHex(const char* hex) { return absl::HexStringToBytes(hex); }
 TEST(SignerTest, Ed25519MatchesRfc8032Vector) {
   const std::string seed = FromHex(
       "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
-  ASSERT_OK_AND_ASSIGN(
-      auto signer,
-      InsecureTestSignerFromSeed(v1::SIGNATURE_ALGORITHM_ED25519, seed));
+  ASSERT_OK_AND_ASSIGN(auto signer, InsecureTestSignerFromSeed(
+                                        v1::SIGNATURE_ALGORITHM_ED25519, seed));
   EXPECT_EQ(absl::BytesToHexString(signer->public_key()),
             "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
   ASSERT_OK_AND_ASSIGN(std::string signature, signer->Sign(FromHex("72")));
@@ -91,9 +90,9 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(VerifierTest, RejectsMalformedPublicKeys) {
-  EXPECT_THAT(Verifier::Create(v1::SIGNATURE_ALGORITHM_ED25519,
-                               std::string(31, 'a')),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("31")));
+  EXPECT_THAT(
+      Verifier::Create(v1::SIGNATURE_ALGORITHM_ED25519, std::string(31, 'a')),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("31")));
   EXPECT_THAT(Verifier::Create(v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256,
                                std::string(65, '\x04')),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -109,11 +108,10 @@ TEST(SignerTest, TestSeedMustBe32Bytes) {
   EXPECT_THAT(InsecureTestSignerFromSeed(v1::SIGNATURE_ALGORITHM_ED25519,
                                          std::string(31, 'x')),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(InsecureTestSignerFromSeed(
-                  v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256,
-                  std::string(32, '\0')),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("scalar")));
+  EXPECT_THAT(
+      InsecureTestSignerFromSeed(v1::SIGNATURE_ALGORITHM_ECDSA_P256_SHA256,
+                                 std::string(32, '\0')),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scalar")));
 }
 
 TEST(AlgorithmNameTest, RoundTrips) {

@@ -21,7 +21,7 @@ using keys::Signer;
 using v1::LicenseSet;
 using v1::SignedLicenseSet;
 
-constexpr int64_t kCertificateIssuedAt = 1798675200;  // 2026-12-31T00:00:00Z
+constexpr int64_t kCertificateIssuedAt = 1798675200;    // 2026-12-31T00:00:00Z
 constexpr int64_t kCertificateValidUntil = 1893456000;  // 2030-01-01T00:00:00Z
 
 std::string Hex(const std::string& bytes) {
@@ -63,10 +63,12 @@ absl::StatusOr<v1::SignedPublicKey> Certify(const Signer& root,
   certificate.set_valid_until(kCertificateValidUntil);
   v1::SignedPublicKey signed_key;
   signed_key.set_payload(keys::DeterministicBytes(certificate));
-  signed_key.set_payload_type(std::string(keys::kOwnerKeyCertificatePayloadType));
-  ASSIGN_OR_RETURN(*signed_key.add_signatures(),
-                   keys::SignPayload(root, keys::kOwnerKeyCertificatePayloadType,
-                                     signed_key.payload()));
+  signed_key.set_payload_type(
+      std::string(keys::kOwnerKeyCertificatePayloadType));
+  ASSIGN_OR_RETURN(
+      *signed_key.add_signatures(),
+      keys::SignPayload(root, keys::kOwnerKeyCertificatePayloadType,
+                        signed_key.payload()));
   return signed_key;
 }
 
@@ -141,10 +143,10 @@ absl::Status AddNegatives(const LicenseSet& input, const SignedLicenseSet& good,
               "INVALID_ARGUMENT", "payload_type");
 
   SignedLicenseSet cross_type = good;
-  ASSIGN_OR_RETURN(*cross_type.mutable_signatures(0),
-                   keys::SignPayload(owner,
-                                     keys::kOwnerKeyCertificatePayloadType,
-                                     good.payload()));
+  ASSIGN_OR_RETURN(
+      *cross_type.mutable_signatures(0),
+      keys::SignPayload(owner, keys::kOwnerKeyCertificatePayloadType,
+                        good.payload()));
   AddNegative(out, "signature_of_other_payload_type", Bytes(cross_type),
               "The owner key signed these exact payload bytes as an owner key "
               "certificate, not as a license set: PAE binds the payload type, "

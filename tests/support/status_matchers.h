@@ -54,19 +54,17 @@ MATCHER_P2(StatusIs, code, message_matcher,
 
 // Fails the test and returns when `expr` (a StatusOr) is not OK; otherwise
 // assigns its value to `lhs`.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                 \
-  SL_ASSERT_OK_AND_ASSIGN_IMPL_(                                        \
-      SL_TEST_CONCAT_(sl_test_statusor_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                       \
+  SL_ASSERT_OK_AND_ASSIGN_IMPL_(SL_TEST_CONCAT_(sl_test_statusor_, __LINE__), \
+                                lhs, expr)
 #define SL_TEST_CONCAT_INNER_(a, b) a##b
 #define SL_TEST_CONCAT_(a, b) SL_TEST_CONCAT_INNER_(a, b)
-#define SL_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr)   \
-  auto statusor = (expr);                                    \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();           \
+#define SL_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \
+  auto statusor = (expr);                                  \
+  ASSERT_TRUE(statusor.ok()) << statusor.status();         \
   lhs = std::move(statusor).value()
 
-#define ASSERT_OK(expr) \
-  ASSERT_THAT((expr), ::superlicense::testing::IsOk())
-#define EXPECT_OK(expr) \
-  EXPECT_THAT((expr), ::superlicense::testing::IsOk())
+#define ASSERT_OK(expr) ASSERT_THAT((expr), ::superlicense::testing::IsOk())
+#define EXPECT_OK(expr) EXPECT_THAT((expr), ::superlicense::testing::IsOk())
 
 #endif  // SUPERLICENSE_TESTS_SUPPORT_STATUS_MATCHERS_H_

@@ -1,11 +1,11 @@
 #include "tests/support/status_matchers.h"
 
+#include <filesystem>
+
 #include "gtest/gtest.h"
 #include "keys/status_macros.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
-
-#include <filesystem>
 
 namespace superlicense::testing {
 namespace {
