@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -30,7 +31,10 @@ inline constexpr size_t kTokenLabelSize = 32;
 std::string CkrToString(CK_RV rv);
 
 // Returns the canonical code for a failed call: PERMISSION_DENIED for PIN
-// errors, UNAVAILABLE when the token or session is gone, INTERNAL otherwise.
+// errors, UNAVAILABLE when the device, token or session is gone,
+// FAILED_PRECONDITION for login states (already logged in, not logged in,
+// PIN not set) and write protection, UNIMPLEMENTED for mechanisms and curves
+// the token lacks, INTERNAL otherwise.
 absl::StatusCode CkrToStatusCode(CK_RV rv);
 
 // Returns the status for `function` failing with `rv`, with the message
@@ -38,6 +42,13 @@ absl::StatusCode CkrToStatusCode(CK_RV rv);
 // token or key; it must never contain a PIN.
 absl::Status CryptokiError(absl::string_view context,
                            absl::string_view function, CK_RV rv);
+
+// Returns the raw point in a CKA_EC_POINT value. PKCS#11 wants it wrapped in
+// a DER OCTET STRING, but some tokens return the bare point; both are taken.
+// `point_size` is the raw size on the key's curve (32 for Ed25519, 65 for an
+// uncompressed P-256 point). INVALID_ARGUMENT when `ec_point` is neither.
+absl::StatusOr<std::string> RawPointFromEcPoint(absl::string_view ec_point,
+                                                size_t point_size);
 
 // A Cryptoki library loaded with dlopen and initialised (with OS locking,
 // so every function may be called from any thread). There is at most one per
@@ -69,6 +80,9 @@ class CryptokiModule {
  private:
   CryptokiModule(std::string path, void* library, CK_FUNCTION_LIST* api,
                  bool finalize_on_destruction);
+
+  // Returns the slots that hold a token.
+  absl::StatusOr<std::vector<CK_SLOT_ID>> SlotsWithToken() const;
 
   // Loads and initialises the library at canonical `path`, unshared.
   static absl::StatusOr<std::unique_ptr<CryptokiModule>> LoadUnshared(
