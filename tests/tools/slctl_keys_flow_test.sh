@@ -59,7 +59,10 @@ expect 0 certify --share $s-1-of-5.txt --share $s-3-of-5.txt --share $s-5-of-5.t
 # Fewer than M shares, a corrupt share, shares of two ceremonies: nothing written.
 expect 1 certify --share $s-1-of-5.txt --share $s-2-of-5.txt --public-key owner1.pub.json --out f.cert
 expect_text err.txt "3 shares are needed, 2 given"
-sed 's/^data: \(.\)/data: f/' $s-4-of-5.txt >corrupt.txt
+# Change the first digit of the share data (to 1 if it is 0, else to 0).
+awk '/^data: /{c=substr($2,1,1); $2=(c=="0" ? "1" : "0") substr($2,2)} {print}' \
+  $s-4-of-5.txt >corrupt.txt
+cmp -s corrupt.txt $s-4-of-5.txt && { echo "FAIL: share not corrupted"; failures=$((failures + 1)); }
 expect 1 certify --share $s-1-of-5.txt --share $s-2-of-5.txt --share corrupt.txt \
   --public-key owner1.pub.json --out f.cert
 expect_text err.txt "corrupt"
@@ -134,6 +137,40 @@ expect_text err.txt "signed by 0 trusted root key(s)"
 SUPERLICENSE_PASSPHRASE=wrong expect 1 "$slctl" sets sign --set set4.textproto --keyring keyring.json --out w.lic
 expect_text err.txt "wrong passphrase"
 [[ ! -e w.lic ]] || { echo "FAIL: w.lic written"; failures=$((failures + 1)); }
+
+# Bundle updates as clients judge them: a higher version signed by the
+# trusted root passes; replaying the old one or a rogue root's bundle fails.
+expect 0 "$slctl" keys check-bundle --trusted trust.bundle trust2.bundle
+expect_text out.txt "accept trust bundle v2"
+expect 3 "$slctl" keys check-bundle --trusted trust2.bundle trust.bundle
+expect_text err.txt "is not above the trusted version 2"
+expect 0 "$slctl" keys trust-bundle --share rogue/share-1-of-2.txt --share rogue/share-2-of-2.txt \
+  --version 9 --out rogue.bundle
+expect 3 "$slctl" keys check-bundle --trusted trust2.bundle rogue.bundle
+expect_text err.txt "by the roots trusted now"
+
+# The owner key on a PKCS#11 token (SoftHSM2 in this directory).
+export SOFTHSM2_CONF=$work/softhsm2.conf
+mkdir -p "$work/tokens"
+echo "directories.tokendir = $work/tokens" >"$SOFTHSM2_CONF"
+softhsm2-util --init-token --free --label flow --pin 1234 --so-pin 5678 >/dev/null
+export SUPERLICENSE_PKCS11_PIN=1234
+p11="pkcs11:token=flow;object=owner3"
+expect 0 "$slctl" keys owner-new --owner SUPEROFFICE --keystore "$p11" \
+  --algorithm ecdsa-p256-sha256 --out owner3.pub.json
+expect 1 "$slctl" keys owner-new --owner SUPEROFFICE --keystore "$p11" --out again.json
+expect_text err.txt "owner3"
+expect 0 certify --share $s-1-of-5.txt --share $s-2-of-5.txt --share $s-3-of-5.txt \
+  --public-key owner3.pub.json --out owner3.cert
+expect 0 "$slctl" keys rotate --keyring keyring.json --keystore "$p11" \
+  --certificate owner3.cert --trust trust2.bundle
+sed 's/^version: 3/version: 5/' set.textproto >set5.textproto
+expect 0 "$slctl" sets sign --set set5.textproto --keyring keyring.json --out v3.lic
+expect 0 "$slctl" verify v3.lic --trust trust2.bundle
+SUPERLICENSE_PKCS11_PIN=9999 expect 1 "$slctl" sets sign --set set5.textproto \
+  --keyring keyring.json --out w3.lic
+expect_text err.txt "CKR_PIN_INCORRECT"
+if grep -q 9999 err.txt; then echo "FAIL: PIN in error"; failures=$((failures + 1)); fi
 
 if ((failures > 0)); then
   echo "$failures check(s) failed"

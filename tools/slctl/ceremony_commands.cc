@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "keys/file_io.h"
 #include "keys/public_key_file.h"
 #include "keys/root_ceremony.h"
 #include "keys/signed_bytes.h"
@@ -205,6 +206,33 @@ absl::Status RunCosign(const CosignFlags& flags) {
   return absl::OkStatus();
 }
 
+struct CheckBundleFlags {
+  std::string trusted;
+  std::string next;
+};
+
+// Answers what a deployed client would: may it move from `trusted` to `next`?
+absl::Status RunCheckBundle(const CheckBundleFlags& flags) {
+  ASSIGN_OR_RETURN(keys::TrustStore trusted,
+                   ReadTrustBundleFile(flags.trusted));
+  ASSIGN_OR_RETURN(std::string bytes,
+                   ReadFileLimited(flags.next, keys::kMaxTrustBundleBytes));
+  absl::StatusOr<v1::SignedTrustBundle> next = keys::DecodeTrustBundle(bytes);
+  absl::StatusOr<keys::TrustStore> updated =
+      next.ok() ? trusted.Update(*next)
+                : absl::StatusOr<keys::TrustStore>(next.status());
+  if (!updated.ok()) {
+    return cli::Rejected(absl::Status(
+        updated.status().code(),
+        absl::StrCat("clients trusting ", flags.trusted, " will refuse ",
+                     flags.next, ": ", updated.status().message())));
+  }
+  std::cout << "clients trusting "
+            << DescribeTrustBundle(trusted.signed_bundle()) << " accept "
+            << DescribeTrustBundle(*next) << "\n";
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
@@ -258,6 +286,16 @@ void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
   c->add_option("--out", bundle->out, "File to write, - for stdout")
       ->required();
   c->callback([=] { *result = RunTrustBundle(*bundle); });
+
+  auto check = std::make_shared<CheckBundleFlags>();
+  c = keys->add_subcommand(
+      "check-bundle",
+      "Check that clients trusting one bundle will accept the next (exit 3 "
+      "when not)");
+  c->add_option("--trusted", check->trusted, "The bundle clients trust now")
+      ->required();
+  c->add_option("next", check->next, "The new bundle")->required();
+  c->callback([=] { *result = RunCheckBundle(*check); });
 
   auto cosign = std::make_shared<CosignFlags>();
   c = keys->add_subcommand(
