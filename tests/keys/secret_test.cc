@@ -60,3 +60,30 @@ TEST(SecretTest, MoveLeavesSourceEmpty) {
 
 }  // namespace
 }  // namespace superlicense::keys
+
+#include "keys/credential_hash.h"
+
+namespace superlicense::keys {
+namespace {
+
+TEST(CredentialHashTest, MatchesOnlyTheRightSecret) {
+  const std::string secret = NewCredentialSecret();
+  EXPECT_EQ(secret.size(), 64u);
+  EXPECT_NE(secret, NewCredentialSecret());
+  ASSERT_OK_AND_ASSIGN(std::string hash, HashCredentialSecret(secret));
+  EXPECT_THAT(hash, HasSubstr("$argon2id$"));
+  EXPECT_EQ(hash.find(secret), std::string::npos);
+  EXPECT_OK(CheckCredentialSecret(secret, hash));
+  std::string wrong = secret;
+  wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+  EXPECT_THAT(CheckCredentialSecret(wrong, hash),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(CheckCredentialSecret(secret, "not a hash"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // The same secret hashes differently each time (fresh salt).
+  ASSERT_OK_AND_ASSIGN(std::string again, HashCredentialSecret(secret));
+  EXPECT_NE(again, hash);
+}
+
+}  // namespace
+}  // namespace superlicense::keys

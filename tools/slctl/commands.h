@@ -13,8 +13,12 @@ namespace superlicense::slctl {
 void AddCeremonyCommands(CLI::App* keys, absl::Status* result);
 // keys owner-new | rotate | revoke | list
 void AddOwnerKeyCommands(CLI::App* keys, absl::Status* result);
-// sets sign | show
-void AddSetsCommands(CLI::App* app, absl::Status* result);
+// sets sign | show; returns the `sets` command for AddIssueCommands.
+CLI::App* AddSetsCommands(CLI::App* app, absl::Status* result);
+// customer create | show | list | rename (against superlicensed)
+void AddCustomerCommands(CLI::App* app, absl::Status* result);
+// issue; sets list | get | revoke; audit list | verify (against superlicensed)
+void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result);
 // verify FILE --trust BUNDLE
 void AddVerifyCommand(CLI::App* app, absl::Status* result);
 

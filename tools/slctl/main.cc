@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   keys->require_subcommand(1);
   superlicense::slctl::AddCeremonyCommands(keys, &result);
   superlicense::slctl::AddOwnerKeyCommands(keys, &result);
-  superlicense::slctl::AddSetsCommands(&app, &result);
+  CLI::App* sets = superlicense::slctl::AddSetsCommands(&app, &result);
+  superlicense::slctl::AddCustomerCommands(&app, &result);
+  superlicense::slctl::AddIssueCommands(&app, sets, &result);
   superlicense::slctl::AddVerifyCommand(&app, &result);
 
   try {

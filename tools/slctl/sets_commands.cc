@@ -86,7 +86,7 @@ absl::Status RunShow(const ShowFlags& flags) {
 
 }  // namespace
 
-void AddSetsCommands(CLI::App* app, absl::Status* result) {
+CLI::App* AddSetsCommands(CLI::App* app, absl::Status* result) {
   CLI::App* sets = app->add_subcommand("sets", "License set files");
   sets->require_subcommand(1);
 
@@ -107,6 +107,7 @@ void AddSetsCommands(CLI::App* app, absl::Status* result) {
   c = sets->add_subcommand("show", "Print a set file's content (unverified)");
   c->add_option("file", show->file, "Signed set file")->required();
   c->callback([=] { *result = RunShow(*show); });
+  return sets;
 }
 
 }  // namespace superlicense::slctl

@@ -1,0 +1,134 @@
+#include "authority/server/grpc_service.h"
+
+#include "authority/auth/grpc_status.h"
+
+namespace superlicense::authority {
+
+template <typename Response, typename Call>
+grpc::Status SuperLicenseService::Serve(grpc::ServerContext* context,
+                                        Response* response, Call call) {
+  absl::StatusOr<Caller> caller = authorizer_->Authorize(context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the call was cancelled or its deadline passed");
+  }
+  absl::StatusOr<Response> result = call(*caller);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status SuperLicenseService::CreateCustomer(
+    grpc::ServerContext* context, const v1::CreateCustomerRequest* request,
+    v1::CreateCustomerResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->CreateCustomer(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::GetCustomer(
+    grpc::ServerContext* context, const v1::GetCustomerRequest* request,
+    v1::CustomerRecord* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->GetCustomer(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::ListCustomers(
+    grpc::ServerContext* context, const v1::ListCustomersRequest* request,
+    v1::ListCustomersResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ListCustomers(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::RenameCustomer(
+    grpc::ServerContext* context, const v1::RenameCustomerRequest* request,
+    v1::CustomerRecord* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->RenameCustomer(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::IssueLicenseSet(
+    grpc::ServerContext* context, const v1::IssueLicenseSetRequest* request,
+    v1::IssuedLicenseSet* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->IssueLicenseSet(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::GetLicenseSet(
+    grpc::ServerContext* context, const v1::GetLicenseSetRequest* request,
+    v1::IssuedLicenseSet* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->GetLicenseSet(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::ListLicenseSets(
+    grpc::ServerContext* context, const v1::ListLicenseSetsRequest* request,
+    v1::ListLicenseSetsResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ListLicenseSets(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::RevokeLicenseSet(
+    grpc::ServerContext* context, const v1::RevokeLicenseSetRequest* request,
+    v1::IssuedLicenseSet* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->RevokeLicenseSet(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::FetchLicenseSet(
+    grpc::ServerContext* context, const v1::FetchLicenseSetRequest* request,
+    v1::FetchLicenseSetResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->FetchLicenseSet(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::AcceptLicenseSet(
+    grpc::ServerContext* context, const v1::AcceptLicenseSetRequest* request,
+    v1::AcceptLicenseSetResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->AcceptLicenseSet(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::GetTrustBundle(
+    grpc::ServerContext* context, const v1::GetTrustBundleRequest* request,
+    v1::SignedTrustBundle* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->GetTrustBundle(caller);
+  });
+}
+
+grpc::Status SuperLicenseService::ListKeys(grpc::ServerContext* context,
+                                           const v1::ListKeysRequest* request,
+                                           v1::ListKeysResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ListKeys(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::ListAuditEvents(
+    grpc::ServerContext* context, const v1::ListAuditEventsRequest* request,
+    v1::ListAuditEventsResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ListAuditEvents(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::VerifyAuditChain(
+    grpc::ServerContext* context, const v1::VerifyAuditChainRequest* request,
+    v1::VerifyAuditChainResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->VerifyAuditChain(caller);
+  });
+}
+
+}  // namespace superlicense::authority

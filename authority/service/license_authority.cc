@@ -1,0 +1,368 @@
+#include "authority/service/license_authority.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "authority/service/request_checks.h"
+#include "keys/credential_hash.h"
+#include "keys/license_set_envelope.h"
+#include "keys/sha256.h"
+#include "keys/status_macros.h"
+#include "superlicense/serial_number.h"
+
+namespace superlicense::authority {
+namespace {
+
+constexpr uint32_t kDefaultPage = 100;
+constexpr uint32_t kMaxPage = 1000;
+constexpr uint64_t kFirstSerialBody = 101000001;  // serial 1010000014
+
+uint32_t PageSize(uint32_t requested) {
+  return requested == 0 ? kDefaultPage : requested;
+}
+
+AuditEntry Entry(const Caller& caller, absl::string_view method,
+                 absl::string_view subject) {
+  return {caller.principal, std::string(method), std::string(subject), "OK"};
+}
+
+}  // namespace
+
+LicenseAuthority::LicenseAuthority(AuthorityStore* store, Catalog catalog,
+                                   SigningIdentity identity, const Clock* clock)
+    : store_(store),
+      clock_(clock),
+      identity_(std::move(identity)),
+      catalog_(std::move(catalog)) {}
+
+int64_t LicenseAuthority::Now() const {
+  return absl::ToUnixSeconds(clock_->Now());
+}
+
+absl::Status LicenseAuthority::AuditFailure(const Caller& caller,
+                                            absl::string_view method,
+                                            absl::string_view subject,
+                                            const absl::Status& status) {
+  AuditEntry entry = Entry(caller, method, subject);
+  entry.result = absl::StatusCodeToString(status.code());
+  absl::Status audited = store_->AppendAudit(entry);
+  if (!audited.ok()) return audited;  // a failed audit write wins
+  return status;
+}
+
+absl::StatusOr<std::string> LicenseAuthority::AllocateSerial(
+    const std::string& requested) {
+  if (!requested.empty()) {
+    RETURN_IF_ERROR(CheckSerialField("serial", requested));
+    return requested;
+  }
+  // The next body above the highest serial handed out.
+  ASSIGN_OR_RETURN(std::string highest, store_->HighestSerial());
+  uint64_t body = kFirstSerialBody;
+  uint64_t highest_body = 0;
+  if (!highest.empty() &&
+      absl::SimpleAtoi(highest.substr(0, 9), &highest_body)) {
+    body = std::max(body, highest_body + 1);
+  }
+  return SerialFromBody(body);
+}
+
+absl::StatusOr<v1::CreateCustomerResponse> LicenseAuthority::CreateCustomer(
+    const Caller& caller, const v1::CreateCustomerRequest& request) {
+  const std::string subject = absl::StrCat("serial=", Shown(request.serial()));
+  absl::Status valid = CheckText("company_name", request.company_name(), 255);
+  if (!valid.ok())
+    return AuditFailure(caller, "CreateCustomer", subject, valid);
+  absl::MutexLock lock(&serial_mu_);
+  absl::StatusOr<std::string> serial = AllocateSerial(request.serial());
+  if (!serial.ok()) {
+    return AuditFailure(caller, "CreateCustomer", subject, serial.status());
+  }
+  const std::string secret = keys::NewCredentialSecret();
+  ASSIGN_OR_RETURN(std::string hash, keys::HashCredentialSecret(secret));
+  StoredCustomer customer;
+  customer.mutable_record()->mutable_customer()->set_serial(*serial);
+  customer.mutable_record()->mutable_customer()->set_company_name(
+      request.company_name());
+  customer.mutable_record()->set_created_at(Now());
+  customer.set_credential_hash(hash);
+  absl::Status created = store_->CreateCustomer(
+      customer,
+      Entry(caller, "CreateCustomer", absl::StrCat("serial=", *serial)));
+  if (!created.ok()) {
+    return AuditFailure(caller, "CreateCustomer", subject, created);
+  }
+  v1::CreateCustomerResponse response;
+  *response.mutable_customer() = customer.record();
+  response.set_installation_credential(absl::StrCat(*serial, ".", secret));
+  return response;
+}
+
+absl::StatusOr<v1::CustomerRecord> LicenseAuthority::GetCustomer(
+    const Caller& caller, const v1::GetCustomerRequest& request) {
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
+  ASSIGN_OR_RETURN(StoredCustomer customer,
+                   store_->GetCustomer(request.serial()));
+  v1::CustomerRecord record = customer.record();
+  ASSIGN_OR_RETURN(
+      uint64_t newest,
+      store_->NewestVersion(identity_.owner.owner_name(), request.serial()));
+  record.set_newest_version(newest);
+  return record;
+}
+
+absl::StatusOr<v1::ListCustomersResponse> LicenseAuthority::ListCustomers(
+    const Caller& caller, const v1::ListCustomersRequest& request) {
+  RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
+  if (!request.page_token().empty()) {
+    RETURN_IF_ERROR(CheckSerialField("page_token", request.page_token()));
+  }
+  const uint32_t size = PageSize(request.page_size());
+  ASSIGN_OR_RETURN(std::vector<v1::CustomerRecord> page,
+                   store_->ListCustomers(request.page_token(), size));
+  v1::ListCustomersResponse response;
+  for (v1::CustomerRecord& record : page) {
+    *response.add_customers() = std::move(record);
+  }
+  if (page.size() == size) {
+    response.set_next_page_token(
+        response.customers(response.customers_size() - 1).customer().serial());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::CustomerRecord> LicenseAuthority::RenameCustomer(
+    const Caller& caller, const v1::RenameCustomerRequest& request) {
+  const std::string subject = absl::StrCat("serial=", Shown(request.serial()));
+  absl::Status valid = CheckSerialField("serial", request.serial());
+  if (valid.ok())
+    valid = CheckText("company_name", request.company_name(), 255);
+  if (!valid.ok())
+    return AuditFailure(caller, "RenameCustomer", subject, valid);
+  absl::StatusOr<v1::CustomerRecord> renamed =
+      store_->RenameCustomer(request.serial(), request.company_name(),
+                             Entry(caller, "RenameCustomer", subject));
+  if (!renamed.ok()) {
+    return AuditFailure(caller, "RenameCustomer", subject, renamed.status());
+  }
+  return renamed;
+}
+
+absl::StatusOr<v1::LicenseSet> LicenseAuthority::BuildSet(
+    const v1::IssueLicenseSetRequest& request,
+    const v1::CustomerRecord& customer) {
+  v1::LicenseSet set;
+  *set.mutable_owner() = identity_.owner;
+  *set.mutable_customer() = customer.customer();
+  *set.mutable_site() = request.site();
+  set.set_expiration(request.expiration());
+  set.set_grace_to(request.grace_to());
+  set.set_maintenance_to(request.maintenance_to());
+  set.set_next_check_date(request.next_check_date());
+  set.set_admin_warning_date(request.admin_warning_date());
+  *set.mutable_metered_services() = request.metered_services();
+  absl::MutexLock lock(&catalog_mu_);
+  ASSIGN_OR_RETURN(
+      std::vector<v1::ModuleLicense> rows,
+      catalog_.Expand(identity_.owner.owner_name(), request.modules()));
+  for (v1::ModuleLicense& row : rows) {
+    *set.add_module_licenses() = std::move(row);
+  }
+  return set;
+}
+
+absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::IssueLicenseSet(
+    const Caller& caller, const v1::IssueLicenseSetRequest& request) {
+  const std::string subject = absl::StrCat("serial=", Shown(request.serial()));
+  const std::string& owner = identity_.owner.owner_name();
+  absl::Status valid = CheckIssueRequest(request, Now());
+  if (valid.ok() && !request.owner_name().empty() &&
+      request.owner_name() != owner) {
+    valid = absl::InvalidArgumentError(
+        absl::StrCat("owner_name \"", Shown(request.owner_name()),
+                     "\": this authority issues for ", owner));
+  }
+  absl::StatusOr<StoredCustomer> customer =
+      valid.ok() ? store_->GetCustomer(request.serial())
+                 : absl::StatusOr<StoredCustomer>(valid);
+  absl::StatusOr<v1::LicenseSet> content =
+      customer.ok() ? BuildSet(request, customer->record())
+                    : absl::StatusOr<v1::LicenseSet>(customer.status());
+  if (!content.ok()) {
+    return AuditFailure(caller, "IssueLicenseSet", subject, content.status());
+  }
+  const IdempotencyKey idempotency{caller.principal, request.idempotency_key(),
+                                   keys::Sha256(request.SerializeAsString())};
+  auto build = [&](uint64_t version) -> absl::StatusOr<v1::SignedLicenseSet> {
+    v1::LicenseSet set = *content;
+    set.set_version(version);
+    set.set_issued_at(Now());
+    return keys::SignLicenseSet(std::move(set), *identity_.signer,
+                                identity_.certificate);
+  };
+  absl::StatusOr<v1::IssuedLicenseSet> issued =
+      store_->IssueNext(owner, request.serial(), idempotency, build,
+                        Entry(caller, "IssueLicenseSet", subject));
+  if (!issued.ok()) {
+    return AuditFailure(caller, "IssueLicenseSet", subject, issued.status());
+  }
+  return issued;
+}
+
+absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::GetLicenseSet(
+    const Caller& caller, const v1::GetLicenseSetRequest& request) {
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
+  return store_->GetSet(identity_.owner.owner_name(), request.serial(),
+                        request.version());
+}
+
+absl::StatusOr<v1::ListLicenseSetsResponse> LicenseAuthority::ListLicenseSets(
+    const Caller& caller, const v1::ListLicenseSetsRequest& request) {
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
+  uint64_t before = 0;
+  if (!request.page_token().empty() &&
+      !absl::SimpleAtoi(request.page_token(), &before)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token \"", Shown(request.page_token()), "\": not a version"));
+  }
+  const uint32_t size = PageSize(request.page_size());
+  ASSIGN_OR_RETURN(std::vector<v1::IssuedLicenseSet> sets,
+                   store_->ListSets(identity_.owner.owner_name(),
+                                    request.serial(), before, size));
+  v1::ListLicenseSetsResponse response;
+  for (v1::IssuedLicenseSet& set : sets) *response.add_sets() = std::move(set);
+  if (sets.size() == size && response.sets(size - 1).version() > 1) {
+    response.set_next_page_token(
+        absl::StrCat(response.sets(size - 1).version()));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::RevokeLicenseSet(
+    const Caller& caller, const v1::RevokeLicenseSetRequest& request) {
+  const std::string subject = absl::StrCat("serial=", Shown(request.serial()),
+                                           " version=", request.version());
+  absl::Status valid = CheckSerialField("serial", request.serial());
+  if (valid.ok()) valid = CheckText("reason", request.reason(), 255);
+  if (!valid.ok())
+    return AuditFailure(caller, "RevokeLicenseSet", subject, valid);
+  absl::StatusOr<v1::IssuedLicenseSet> revoked = store_->RevokeSet(
+      identity_.owner.owner_name(), request.serial(), request.version(),
+      request.reason(), Entry(caller, "RevokeLicenseSet", subject));
+  if (!revoked.ok()) {
+    return AuditFailure(caller, "RevokeLicenseSet", subject, revoked.status());
+  }
+  return revoked;
+}
+
+absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
+    const Caller& caller, const v1::FetchLicenseSetRequest& request) {
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
+  ASSIGN_OR_RETURN(
+      std::optional<v1::IssuedLicenseSet> newest,
+      store_->NewestValidSet(identity_.owner.owner_name(), request.serial()));
+  v1::FetchLicenseSetResponse response;
+  if (newest.has_value() && newest->version() > request.installed_version()) {
+    response.set_modified(true);
+    *response.mutable_signed_set() = newest->signed_set();
+  }
+  return response;
+}
+
+absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
+    const Caller& caller, const v1::AcceptLicenseSetRequest& request) {
+  const std::string subject = absl::StrCat("serial=", Shown(request.serial()),
+                                           " version=", request.version());
+  absl::Status valid = CheckSerialField("serial", request.serial());
+  if (valid.ok()) valid = RequireOwnSerial(caller, request.serial());
+  std::vector<v1::ModuleUsage> usage;
+  for (int i = 0; valid.ok() && i < request.usage_size(); ++i) {
+    valid = CheckText(absl::StrCat("usage[", i, "].module_name"),
+                      request.usage(i).module_name(), 64);
+    usage.push_back(request.usage(i));
+  }
+  if (valid.ok()) {
+    valid = store_->RecordAcceptance(
+        identity_.owner.owner_name(), request.serial(), request.version(),
+        usage, Entry(caller, "AcceptLicenseSet", subject));
+  }
+  if (!valid.ok()) {
+    return AuditFailure(caller, "AcceptLicenseSet", subject, valid);
+  }
+  v1::AcceptLicenseSetResponse response;
+  response.set_accepted_at(Now());
+  return response;
+}
+
+absl::StatusOr<v1::SignedTrustBundle> LicenseAuthority::GetTrustBundle(
+    const Caller& caller) {
+  return identity_.trust_bundle;
+}
+
+absl::StatusOr<v1::ListKeysResponse> LicenseAuthority::ListKeys(
+    const Caller& caller, const v1::ListKeysRequest& request) {
+  v1::ListKeysResponse response;
+  const v1::OwnerKeyring& keyring = identity_.keyring;
+  if (!request.owner_name().empty() &&
+      request.owner_name() != keyring.owner_name()) {
+    return response;
+  }
+  for (const v1::OwnerKeyEntry& entry : keyring.keys()) {
+    v1::OwnerKeyCertificate content;
+    if (!content.ParseFromString(entry.certificate().payload())) continue;
+    v1::KeyRecord* record = response.add_keys();
+    record->set_owner_name(keyring.owner_name());
+    *record->mutable_key() = content.key();
+    record->set_state(entry.state());
+    *record->mutable_certificate() = entry.certificate();
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListAuditEventsResponse> LicenseAuthority::ListAuditEvents(
+    const Caller& caller, const v1::ListAuditEventsRequest& request) {
+  RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
+  ASSIGN_OR_RETURN(std::vector<v1::AuditEvent> events,
+                   store_->ListAudit(request.from_sequence(),
+                                     PageSize(request.page_size())));
+  v1::ListAuditEventsResponse response;
+  for (v1::AuditEvent& event : events)
+    *response.add_events() = std::move(event);
+  return response;
+}
+
+absl::StatusOr<v1::VerifyAuditChainResponse> LicenseAuthority::VerifyAuditChain(
+    const Caller& caller) {
+  return store_->VerifyAudit();
+}
+
+std::vector<v1::CatalogEntry> LicenseAuthority::ListCatalog(
+    absl::string_view owner) const {
+  absl::MutexLock lock(&catalog_mu_);
+  return catalog_.List(owner);
+}
+
+absl::Status LicenseAuthority::PutCatalogEntry(const Caller& caller,
+                                               const v1::CatalogEntry& entry) {
+  const std::string subject =
+      absl::StrCat("module=", Shown(entry.module().module_name()));
+  absl::MutexLock lock(&catalog_mu_);
+  Catalog candidate = catalog_;
+  absl::Status status = candidate.Put(entry);
+  if (status.ok()) {
+    status = store_->PutCatalogEntry(entry,
+                                     Entry(caller, "PutCatalogEntry", subject));
+  }
+  if (!status.ok())
+    return AuditFailure(caller, "PutCatalogEntry", subject, status);
+  catalog_ = std::move(candidate);
+  return absl::OkStatus();
+}
+
+}  // namespace superlicense::authority

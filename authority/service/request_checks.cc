@@ -1,0 +1,153 @@
+#include "authority/service/request_checks.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "keys/status_macros.h"
+#include "superlicense/serial_number.h"
+
+namespace superlicense::authority {
+namespace {
+
+constexpr int64_t kMaxDate = 253402300799;  // 9999-12-31T23:59:59Z
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, " ", why));
+}
+
+absl::Status CheckDate(absl::string_view field, int64_t value) {
+  if (value < 0 || value > kMaxDate) {
+    return Invalid(field, absl::StrCat(value,
+                                       ": must be 0 or a time up to "
+                                       "9999-12-31 (Unix seconds)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDates(const v1::IssueLicenseSetRequest& r, int64_t now) {
+  RETURN_IF_ERROR(CheckDate("expiration", r.expiration()));
+  RETURN_IF_ERROR(CheckDate("grace_to", r.grace_to()));
+  RETURN_IF_ERROR(CheckDate("maintenance_to", r.maintenance_to()));
+  RETURN_IF_ERROR(CheckDate("next_check_date", r.next_check_date()));
+  RETURN_IF_ERROR(CheckDate("admin_warning_date", r.admin_warning_date()));
+  if (r.expiration() != 0 && r.expiration() <= now) {
+    return Invalid("expiration",
+                   absl::StrCat(r.expiration(), ": is in the past"));
+  }
+  if (r.expiration() != 0 && r.grace_to() != 0 &&
+      r.grace_to() < r.expiration()) {
+    return Invalid(
+        "grace_to",
+        absl::StrCat(r.grace_to(), ": is before expiration ", r.expiration()));
+  }
+  if (r.expiration() == 0 && r.grace_to() != 0) {
+    return Invalid("grace_to",
+                   absl::StrCat(r.grace_to(), ": set without an expiration"));
+  }
+  if (r.admin_warning_date() != 0 && r.expiration() != 0 &&
+      r.admin_warning_date() > r.expiration()) {
+    return Invalid("admin_warning_date",
+                   absl::StrCat(r.admin_warning_date(),
+                                ": is after expiration ", r.expiration()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSite(const v1::Site& site) {
+  if (site.kind() == v1::SITE_KIND_CENTRAL && site.satellite_id() != 0) {
+    return Invalid("site.satellite_id",
+                   absl::StrCat(site.satellite_id(),
+                                ": must be 0 for the central database"));
+  }
+  if (site.kind() == v1::SITE_KIND_SATELLITE && site.satellite_id() == 0) {
+    return Invalid("site.satellite_id", "0: a satellite needs an id");
+  }
+  if (site.kind() != v1::SITE_KIND_CENTRAL &&
+      site.kind() != v1::SITE_KIND_SATELLITE) {
+    return Invalid("site.kind", absl::StrCat(static_cast<int>(site.kind()),
+                                             ": must be CENTRAL or SATELLITE"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMetered(const v1::IssueLicenseSetRequest& r) {
+  std::set<int> seen;
+  for (int i = 0; i < r.metered_services_size(); ++i) {
+    const v1::MeteredServiceThreshold& t = r.metered_services(i);
+    const std::string field = absl::StrCat("metered_services[", i, "]");
+    if (!v1::MeteredServiceKind_IsValid(t.service()) ||
+        t.service() == v1::METERED_SERVICE_KIND_UNSPECIFIED) {
+      return Invalid(field + ".service",
+                     absl::StrCat(static_cast<int>(t.service()),
+                                  ": is not a metered service"));
+    }
+    if (!seen.insert(t.service()).second) {
+      return Invalid(field + ".service",
+                     absl::StrCat(v1::MeteredServiceKind_Name(t.service()),
+                                  ": is given twice"));
+    }
+    constexpr uint64_t kMax = uint64_t{1} << 62;
+    if (t.base_amount() > kMax || t.per_user_amount() > kMax) {
+      return Invalid(field, "amounts must be below 2^62");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Shown(absl::string_view value) {
+  std::string out;
+  for (char c : value.substr(0, 64)) {
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  }
+  if (value.size() > 64) out += "...";
+  return out;
+}
+
+absl::Status CheckText(absl::string_view field, absl::string_view value,
+                       size_t max_bytes) {
+  if (value.empty() || value.size() > max_bytes) {
+    return Invalid(
+        field, absl::StrCat("\"", Shown(value), "\": must be 1 to ", max_bytes,
+                            " bytes, not ", value.size()));
+  }
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Invalid(field, absl::StrCat("\"", Shown(value),
+                                         "\": has control characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSerialField(absl::string_view field,
+                              absl::string_view value) {
+  absl::Status status = CheckSerial(value);
+  if (!status.ok()) return Invalid(field, absl::StrCat(": ", status.message()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckPageSize(absl::string_view field, uint32_t value,
+                           uint32_t max) {
+  if (value > max) {
+    return Invalid(field, absl::StrCat(value, ": must be 0 to ", max));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIssueRequest(const v1::IssueLicenseSetRequest& request,
+                               int64_t now) {
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(CheckSite(request.site()));
+  RETURN_IF_ERROR(CheckDates(request, now));
+  RETURN_IF_ERROR(CheckMetered(request));
+  if (request.idempotency_key().size() > 128) {
+    return Invalid("idempotency_key",
+                   absl::StrCat("is ", request.idempotency_key().size(),
+                                " bytes, at most 128"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace superlicense::authority

@@ -1,0 +1,169 @@
+#include "authority/store/rocks_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace superlicense::authority {
+namespace {
+
+constexpr const char* kTableNames[kTableCount] = {
+    "customers", "catalog",          "license_sets", "newest_version",
+    "audit_log", "idempotency_keys", "key_metadata", "meta"};
+
+// The one translation of rocksdb::Status.
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsIOError() && absl::StrContains(status.ToString(), "lock")) {
+    return absl::UnavailableError(message);
+  }
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  return absl::InternalError(message);
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+}  // namespace
+
+const char* TableName(Table table) {
+  return kTableNames[static_cast<int>(table)];
+}
+
+RocksStore::RocksStore() = default;
+
+RocksStore::~RocksStore() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  db_->Close();
+}
+
+absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(
+    const std::string& dir) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.paranoid_checks = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                        rocksdb::ColumnFamilyOptions());
+  for (const char* name : kTableNames) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<RocksStore> store(new RocksStore());
+  store->dir_ = dir;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(options, dir, families, &handles, &db);
+  if (!status.ok()) return FromRocks(status, absl::StrCat("open ", dir));
+  store->db_.reset(db);
+  db->DestroyColumnFamilyHandle(handles[0]);  // the unused default family
+  store->handles_.assign(handles.begin() + 1, handles.end());
+  return store;
+}
+
+rocksdb::ColumnFamilyHandle* RocksStore::Handle(Table table) const {
+  return handles_[static_cast<int>(table)];
+}
+
+absl::StatusOr<std::optional<std::string>> RocksStore::Get(
+    Table table, absl::string_view key) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), Handle(table), ToSlice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) {
+    return FromRocks(status, absl::StrCat("read ", TableName(table)));
+  }
+  return value;
+}
+
+absl::Status RocksStore::Commit(const WriteSet& writes) {
+  rocksdb::WriteBatch batch;
+  for (const WriteSet::Op& op : writes.ops_) {
+    rocksdb::Status status =
+        op.is_delete
+            ? batch.Delete(Handle(op.table), ToSlice(op.key))
+            : batch.Put(Handle(op.table), ToSlice(op.key), ToSlice(op.value));
+    if (!status.ok()) return FromRocks(status, "prepare write");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Write(options, &batch), "write");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+RocksStore::Scan(Table table, absl::string_view prefix, absl::string_view start,
+                 size_t limit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Handle(table)));
+  std::vector<std::pair<std::string, std::string>> out;
+  it->Seek(ToSlice(start.empty() ? prefix : start));
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (!absl::StartsWith(key, prefix)) break;
+    out.emplace_back(std::string(key), it->value().ToString());
+  }
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), absl::StrCat("scan ", TableName(table)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>>
+RocksStore::Last(Table table, absl::string_view prefix) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), Handle(table)));
+  // The first key after every key with this prefix, then one step back.
+  std::string end(prefix);
+  end.push_back('\xff');
+  it->SeekForPrev(ToSlice(end));
+  if (!it->status().ok()) {
+    return FromRocks(it->status(), absl::StrCat("scan ", TableName(table)));
+  }
+  if (!it->Valid()) return std::nullopt;
+  absl::string_view key(it->key().data(), it->key().size());
+  if (!absl::StartsWith(key, prefix)) return std::nullopt;
+  return std::make_pair(std::string(key), it->value().ToString());
+}
+
+absl::Status RocksStore::Checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  absl::Status status =
+      FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint");
+  if (!status.ok()) return status;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(dir),
+                   absl::StrCat("checkpoint to ", dir));
+}
+
+std::string EncodeU64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+absl::StatusOr<uint64_t> DecodeU64(absl::string_view bytes) {
+  if (bytes.size() != 8) {
+    return absl::InternalError(
+        absl::StrCat("stored number is ", bytes.size(), " bytes, expected 8"));
+  }
+  uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<uint8_t>(c);
+  return value;
+}
+
+}  // namespace superlicense::authority

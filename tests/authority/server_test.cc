@@ -1,0 +1,397 @@
+// superlicensed end to end: the real server over TLS on 127.0.0.1 (port 0),
+// staff with client certificates, installations with their credential.
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "authority/server/authority_server.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "keys/owner_keyring.h"
+#include "keys/public_key_file.h"
+#include "keys/sealed_keystore.h"
+#include "keys/software_signer.h"
+#include "keys/trust_store.h"
+#include "superlicense/v1/authority.grpc.pb.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+
+namespace superlicense::authority {
+namespace {
+
+using ::superlicense::testing::IsOk;
+using ::superlicense::testing::TempDir;
+using ::superlicense::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+
+constexpr char kPassphrase[] = "server-test-passphrase";
+constexpr char kPrincipals[] = R"({"principals": [
+  {"name": "alice", "certificate_common_name": "alice", "roles": ["issuer"]},
+  {"name": "audrey", "certificate_common_name": "audrey", "roles": ["auditor"]},
+  {"name": "kim", "certificate_common_name": "kim", "roles": ["key-admin"]}]})";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pki = testing::MakeTestPki(dir_.path(), {"alice", "audrey", "kim"});
+    ASSERT_OK(pki.status());
+    pki_ = *pki;
+    MakeKeys();
+    WriteFileOrDie(dir_.File("principals.json"), kPrincipals);
+    WriteFileOrDie(dir_.File("passphrase"), kPassphrase);
+    options_.listen = "127.0.0.1:0";
+    options_.data_dir = dir_.File("data");
+    options_.keyring = dir_.File("keyring.json");
+    options_.trust_bundle = dir_.File("trust.bundle");
+    options_.tls_cert = pki_.server.cert_path;
+    options_.tls_key = pki_.server.key_path;
+    options_.client_ca = pki_.ca.cert_path;
+    options_.principals = dir_.File("principals.json");
+    options_.secrets.passphrase.file = dir_.File("passphrase");
+    options_.secrets.passphrase.allow_prompt = false;
+    StartServer();
+  }
+
+  void MakeKeys() {
+    root_ = *keys::GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519);
+    auto owner = keys::CreateSealedKeystore(
+        dir_.File("owner.key"), v1::SIGNATURE_ALGORITHM_ED25519, kPassphrase,
+        "SUPEROFFICE", keys::Argon2Params{64, 1, 1});
+    ASSERT_OK(owner.status());
+    v1::OwnerKeyCertificate content;
+    content.set_owner_name("SUPEROFFICE");
+    *content.mutable_key() = keys::PublicKeyOf(**owner, "");
+    content.set_valid_from(absl::ToUnixSeconds(absl::Now()) - 3600);
+    content.set_valid_until(absl::ToUnixSeconds(absl::Now()) + 86400 * 365);
+    auto certificate = keys::CertifyOwnerKey(*root_, content);
+    ASSERT_OK(certificate.status());
+    v1::OwnerKeyring keyring;
+    keyring.set_owner_name("SUPEROFFICE");
+    ASSERT_OK(keys::RotateIn(&keyring, "sealed:" + dir_.File("owner.key"),
+                             *certificate, (*owner)->public_key(), 0));
+    ASSERT_OK(keys::WriteOwnerKeyring(dir_.File("keyring.json"), keyring));
+    v1::TrustBundle bundle;
+    bundle.set_version(1);
+    bundle.set_threshold(1);
+    *bundle.add_root_keys() = keys::PublicKeyOf(*root_, "root");
+    auto signed_bundle = keys::SignTrustBundle(*root_, bundle);
+    ASSERT_OK(signed_bundle.status());
+    WriteFileOrDie(dir_.File("trust.bundle"),
+                   signed_bundle->SerializeAsString());
+    trust_ = std::make_unique<keys::TrustStore>(
+        *keys::TrustStore::FromAnchor(*signed_bundle));
+  }
+
+  void StartServer() {
+    auto server = AuthorityServer::Start(options_, &SystemClock::Get());
+    ASSERT_OK(server.status());
+    server_ = *std::move(server);
+  }
+
+  // A stub as staff member `name` (client certificate) or, with an empty
+  // name, with no certificate.
+  std::unique_ptr<v1::SuperLicense::Stub> Stub(const std::string& name) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pki_.ca.cert_pem;
+    if (!name.empty()) {
+      ssl.pem_cert_chain = pki_.clients.at(name).cert_pem;
+      ssl.pem_private_key = pki_.clients.at(name).key_pem;
+    }
+    return v1::SuperLicense::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::SslCredentials(ssl)));
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context(
+      const std::string& credential = "") {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+    if (!credential.empty()) {
+      context->AddMetadata("x-superlicense-credential", credential);
+    }
+    return context;
+  }
+
+  // Creates a customer as alice; returns its credential.
+  std::string NewCustomer(const std::string& company) {
+    v1::CreateCustomerRequest request;
+    request.set_company_name(company);
+    v1::CreateCustomerResponse response;
+    grpc::Status status =
+        Stub("alice")->CreateCustomer(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.installation_credential();
+  }
+
+  v1::IssueLicenseSetRequest IssueRequest(const std::string& serial) {
+    v1::IssueLicenseSetRequest request;
+    request.set_serial(serial);
+    request.mutable_site()->set_kind(v1::SITE_KIND_CENTRAL);
+    for (auto [name, count] : std::vector<std::pair<std::string, int>>{
+             {"ten-sales-premium", 10}, {"user", 2}, {"saint", 1}}) {
+      v1::ModuleGrant* grant = request.add_modules();
+      grant->set_module_name(name);
+      grant->set_license_number(count);
+    }
+    return request;
+  }
+
+  TempDir dir_;
+  testing::TestPki pki_;
+  std::unique_ptr<keys::Signer> root_;
+  std::unique_ptr<keys::TrustStore> trust_;
+  ServerOptions options_;
+  std::unique_ptr<AuthorityServer> server_;
+};
+
+TEST_F(ServerTest, IssueFetchVerifyAcceptOverTls) {
+  const std::string credential = NewCustomer("Demo Company AS");
+  const std::string serial = credential.substr(0, 10);
+  v1::IssuedLicenseSet issued;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &issued)
+          .ok());
+  EXPECT_EQ(issued.version(), 1u);
+
+  // The installation: TLS without a client certificate, its credential.
+  auto installation = Stub("");
+  v1::FetchLicenseSetRequest fetch;
+  fetch.set_serial(serial);
+  v1::FetchLicenseSetResponse fetched;
+  grpc::Status status =
+      installation->FetchLicenseSet(Context(credential).get(), fetch, &fetched);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(fetched.modified());
+  ASSERT_OK_AND_ASSIGN(
+      keys::VerifiedLicenseSet verified,
+      trust_->VerifyLicenseSet(fetched.signed_set(), absl::Now()));
+  EXPECT_EQ(verified.set.customer().company_name(), "Demo Company AS");
+
+  v1::AcceptLicenseSetRequest accept;
+  accept.set_serial(serial);
+  accept.set_version(1);
+  v1::AcceptLicenseSetResponse accepted;
+  EXPECT_TRUE(
+      installation
+          ->AcceptLicenseSet(Context(credential).get(), accept, &accepted)
+          .ok());
+
+  // Another customer's credential cannot fetch this serial.
+  const std::string other = NewCustomer("Other AS");
+  EXPECT_EQ(installation->FetchLicenseSet(Context(other).get(), fetch, &fetched)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A wrong secret is unauthenticated.
+  std::string wrong = credential;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(installation->FetchLicenseSet(Context(wrong).get(), fetch, &fetched)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Every RPC of the service as every kind of caller: allowed ones get past
+// authorization (any code but PERMISSION_DENIED/UNAUTHENTICATED), the rest
+// are refused.
+TEST_F(ServerTest, EveryRpcAndRoleIsAuthorizedByTheRoleTable) {
+  const std::string credential = NewCustomer("Matrix AS");
+  const std::string serial = credential.substr(0, 10);
+  struct Who {
+    std::string name;
+    std::unique_ptr<v1::SuperLicense::Stub> stub;
+    std::string credential;
+  };
+  std::vector<Who> callers;
+  for (const char* name : {"alice", "audrey", "kim"}) {
+    callers.push_back({name, Stub(name), ""});
+  }
+  callers.push_back({"installation", Stub(""), credential});
+  callers.push_back({"anonymous", Stub(""), ""});
+
+  using Call = std::function<grpc::Status(v1::SuperLicense::Stub&,
+                                          grpc::ClientContext*)>;
+  const std::map<std::string, std::pair<Call, std::set<std::string>>> rpcs = {
+      {"CreateCustomer",
+       {[&](auto& s, auto* c) {
+          v1::CreateCustomerRequest r;
+          r.set_company_name("X");
+          v1::CreateCustomerResponse o;
+          return s.CreateCustomer(c, r, &o);
+        },
+        {"alice"}}},
+      {"GetCustomer",
+       {[&](auto& s, auto* c) {
+          v1::GetCustomerRequest r;
+          r.set_serial(serial);
+          v1::CustomerRecord o;
+          return s.GetCustomer(c, r, &o);
+        },
+        {"alice", "audrey"}}},
+      {"ListCustomers",
+       {[&](auto& s, auto* c) {
+          v1::ListCustomersRequest r;
+          v1::ListCustomersResponse o;
+          return s.ListCustomers(c, r, &o);
+        },
+        {"alice", "audrey"}}},
+      {"RenameCustomer",
+       {[&](auto& s, auto* c) {
+          v1::RenameCustomerRequest r;
+          r.set_serial(serial);
+          r.set_company_name("Y");
+          v1::CustomerRecord o;
+          return s.RenameCustomer(c, r, &o);
+        },
+        {"alice"}}},
+      {"IssueLicenseSet",
+       {[&](auto& s, auto* c) {
+          v1::IssuedLicenseSet o;
+          return s.IssueLicenseSet(c, IssueRequest(serial), &o);
+        },
+        {"alice"}}},
+      {"GetLicenseSet",
+       {[&](auto& s, auto* c) {
+          v1::GetLicenseSetRequest r;
+          r.set_serial(serial);
+          r.set_version(1);
+          v1::IssuedLicenseSet o;
+          return s.GetLicenseSet(c, r, &o);
+        },
+        {"alice", "audrey"}}},
+      {"ListLicenseSets",
+       {[&](auto& s, auto* c) {
+          v1::ListLicenseSetsRequest r;
+          r.set_serial(serial);
+          v1::ListLicenseSetsResponse o;
+          return s.ListLicenseSets(c, r, &o);
+        },
+        {"alice", "audrey"}}},
+      {"RevokeLicenseSet",
+       {[&](auto& s, auto* c) {
+          v1::RevokeLicenseSetRequest r;
+          r.set_serial(serial);
+          r.set_version(99);
+          r.set_reason("z");
+          v1::IssuedLicenseSet o;
+          return s.RevokeLicenseSet(c, r, &o);
+        },
+        {"alice"}}},
+      {"FetchLicenseSet",
+       {[&](auto& s, auto* c) {
+          v1::FetchLicenseSetRequest r;
+          r.set_serial(serial);
+          v1::FetchLicenseSetResponse o;
+          return s.FetchLicenseSet(c, r, &o);
+        },
+        {"installation"}}},
+      {"AcceptLicenseSet",
+       {[&](auto& s, auto* c) {
+          v1::AcceptLicenseSetRequest r;
+          r.set_serial(serial);
+          r.set_version(99);
+          v1::AcceptLicenseSetResponse o;
+          return s.AcceptLicenseSet(c, r, &o);
+        },
+        {"installation"}}},
+      {"GetTrustBundle",
+       {[&](auto& s, auto* c) {
+          v1::GetTrustBundleRequest r;
+          v1::SignedTrustBundle o;
+          return s.GetTrustBundle(c, r, &o);
+        },
+        {"alice", "audrey", "kim", "installation"}}},
+      {"ListKeys",
+       {[&](auto& s, auto* c) {
+          v1::ListKeysRequest r;
+          v1::ListKeysResponse o;
+          return s.ListKeys(c, r, &o);
+        },
+        {"audrey", "kim"}}},
+      {"ListAuditEvents",
+       {[&](auto& s, auto* c) {
+          v1::ListAuditEventsRequest r;
+          v1::ListAuditEventsResponse o;
+          return s.ListAuditEvents(c, r, &o);
+        },
+        {"audrey"}}},
+      {"VerifyAuditChain",
+       {[&](auto& s, auto* c) {
+          v1::VerifyAuditChainRequest r;
+          v1::VerifyAuditChainResponse o;
+          return s.VerifyAuditChain(c, r, &o);
+        },
+        {"audrey"}}},
+  };
+  // Every RPC of the descriptor is in this matrix.
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "superlicense.v1.SuperLicense");
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(static_cast<size_t>(service->method_count()), rpcs.size());
+  for (int i = 0; i < service->method_count(); ++i) {
+    EXPECT_TRUE(rpcs.count(service->method(i)->name()))
+        << service->method(i)->name();
+  }
+  for (const auto& [rpc, entry] : rpcs) {
+    for (Who& who : callers) {
+      grpc::Status status =
+          entry.first(*who.stub, Context(who.credential).get());
+      const bool refused =
+          status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+          status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
+      EXPECT_EQ(refused, entry.second.count(who.name) == 0)
+          << rpc << " as " << who.name << ": " << status.error_code() << " "
+          << status.error_message();
+    }
+  }
+}
+
+TEST_F(ServerTest, StateSurvivesAGracefulRestart) {
+  const std::string serial = NewCustomer("Restart AS").substr(0, 10);
+  v1::IssuedLicenseSet issued;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &issued)
+          .ok());
+  server_->Shutdown(absl::Now() + absl::Seconds(5));
+  server_.reset();
+  StartServer();
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &issued)
+          .ok());
+  EXPECT_EQ(issued.version(), 2u);
+  v1::VerifyAuditChainResponse chain;
+  ASSERT_TRUE(
+      Stub("audrey")->VerifyAuditChain(Context().get(), {}, &chain).ok());
+  EXPECT_TRUE(chain.intact());
+  EXPECT_GE(chain.events_checked(), 3u);
+}
+
+TEST_F(ServerTest, BadRequestNamesTheField) {
+  const std::string serial = NewCustomer("Bad AS").substr(0, 10);
+  v1::IssueLicenseSetRequest request = IssueRequest(serial);
+  request.mutable_modules(0)->set_module_name("x\"; DROP TABLE customers;--");
+  v1::IssuedLicenseSet issued;
+  grpc::Status status =
+      Stub("alice")->IssueLicenseSet(Context().get(), request, &issued);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("modules[0].module_name"));
+}
+
+TEST(ServerOptionsTest, RefusesNonLoopbackWithoutTls) {
+  EXPECT_OK(CheckLoopback("127.0.0.1:0"));
+  EXPECT_OK(CheckLoopback("localhost:8443"));
+  EXPECT_OK(CheckLoopback("[::1]:8443"));
+  EXPECT_THAT(CheckLoopback("0.0.0.0:8443"),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("TLS")));
+  EXPECT_THAT(CheckLoopback("10.0.0.1:8443"),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(CheckLoopback("nonsense"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace superlicense::authority

@@ -1,0 +1,8 @@
+superlicense_test(store_test authority/store_test.cc)
+target_link_libraries(store_test PRIVATE superlicense_store)
+
+superlicense_test(license_authority_test authority/license_authority_test.cc)
+target_link_libraries(license_authority_test PRIVATE superlicense_service)
+
+superlicense_test(server_test authority/server_test.cc)
+target_link_libraries(server_test PRIVATE superlicense_server superlicense_test_pki)

@@ -1,0 +1,297 @@
+#include <filesystem>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "authority/store/authority_store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+
+namespace superlicense::authority {
+namespace {
+
+using ::superlicense::testing::FakeClock;
+using ::superlicense::testing::IsOk;
+using ::superlicense::testing::StatusIs;
+using ::superlicense::testing::TempDir;
+using ::testing::HasSubstr;
+
+constexpr char kOwner[] = "SUPEROFFICE";
+
+AuditEntry Audit(const std::string& method) {
+  return {"alice", method, "test", "OK"};
+}
+
+StoredCustomer Customer(const std::string& serial, const std::string& name) {
+  StoredCustomer customer;
+  customer.mutable_record()->mutable_customer()->set_serial(serial);
+  customer.mutable_record()->mutable_customer()->set_company_name(name);
+  customer.set_credential_hash("hash");
+  return customer;
+}
+
+// A stand-in for signing: the payload names the version.
+AuthorityStore::BuildSet Builder() {
+  return [](uint64_t version) -> absl::StatusOr<v1::SignedLicenseSet> {
+    v1::SignedLicenseSet set;
+    set.set_payload(absl::StrCat("v=", version));
+    return set;
+  };
+}
+
+class AuthorityStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    auto store = AuthorityStore::Open(dir_.File("db"), &clock_);
+    ASSERT_OK(store.status());
+    store_ = *std::move(store);
+  }
+
+  absl::StatusOr<v1::IssuedLicenseSet> Issue(const std::string& serial,
+                                             const std::string& key = "",
+                                             const std::string& digest = "") {
+    return store_->IssueNext(kOwner, serial, {"alice", key, digest}, Builder(),
+                             Audit("IssueLicenseSet"));
+  }
+
+  TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
+  std::unique_ptr<AuthorityStore> store_;
+};
+
+TEST_F(AuthorityStoreTest, CustomersAreCreatedListedAndRenamed) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A AS"), Audit("c")));
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000024", "B AS"), Audit("c")));
+  EXPECT_THAT(store_->CreateCustomer(Customer("1010000014", "X"), Audit("c")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(auto page, store_->ListCustomers("", 1));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].customer().serial(), "1010000014");
+  ASSERT_OK_AND_ASSIGN(page, store_->ListCustomers("1010000014", 10));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].customer().serial(), "1010000024");
+  ASSERT_OK(store_->RenameCustomer("1010000024", "B Holding AS", Audit("r"))
+                .status());
+  ASSERT_OK_AND_ASSIGN(StoredCustomer renamed,
+                       store_->GetCustomer("1010000024"));
+  EXPECT_EQ(renamed.record().customer().company_name(), "B Holding AS");
+  EXPECT_THAT(store_->GetCustomer("1010000034"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("1010000034")));
+}
+
+TEST_F(AuthorityStoreTest, VersionsIncreaseByOneAndSurviveReopen) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  for (uint64_t v = 1; v <= 3; ++v) {
+    ASSERT_OK_AND_ASSIGN(v1::IssuedLicenseSet set, Issue("1010000014"));
+    EXPECT_EQ(set.version(), v);
+    EXPECT_EQ(set.signed_set().payload(), absl::StrCat("v=", v));
+  }
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(v1::IssuedLicenseSet next, Issue("1010000014"));
+  EXPECT_EQ(next.version(), 4u);
+  ASSERT_OK_AND_ASSIGN(auto history,
+                       store_->ListSets(kOwner, "1010000014", 0, 10));
+  ASSERT_EQ(history.size(), 4u);
+  EXPECT_EQ(history[0].version(), 4u);
+  EXPECT_EQ(history[3].version(), 1u);
+}
+
+TEST_F(AuthorityStoreTest, FailedBuildStoresNothing) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  auto failing = [](uint64_t) -> absl::StatusOr<v1::SignedLicenseSet> {
+    return absl::UnavailableError("token removed");
+  };
+  EXPECT_THAT(store_->IssueNext(kOwner, "1010000014", {}, failing, Audit("i")),
+              StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_OK_AND_ASSIGN(uint64_t newest,
+                       store_->NewestVersion(kOwner, "1010000014"));
+  EXPECT_EQ(newest, 0u);
+  EXPECT_THAT(Issue("1010000099"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(AuthorityStoreTest, IdempotencyKeyReturnsTheFirstResult) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  ASSERT_OK_AND_ASSIGN(auto first, Issue("1010000014", "key-1", "digest-a"));
+  ASSERT_OK_AND_ASSIGN(auto again, Issue("1010000014", "key-1", "digest-a"));
+  EXPECT_EQ(again.version(), first.version());
+  EXPECT_THAT(Issue("1010000014", "key-1", "digest-b"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("different request")));
+  ASSERT_OK_AND_ASSIGN(auto other, Issue("1010000014", "key-2", "digest-a"));
+  EXPECT_EQ(other.version(), first.version() + 1);
+}
+
+// 16 threads issue for the same customers at once: every version from 1 to
+// the count appears exactly once per customer.
+TEST_F(AuthorityStoreTest, ConcurrentIssuingNeverSkipsOrRepeatsVersions) {
+  const std::vector<std::string> serials = {"1010000014", "1010000024"};
+  for (const auto& serial : serials) {
+    ASSERT_OK(store_->CreateCustomer(Customer(serial, serial), Audit("c")));
+  }
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 10;
+  std::vector<std::vector<std::pair<std::string, uint64_t>>> issued(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string& serial = serials[(t + i) % serials.size()];
+        auto set = Issue(serial);
+        if (set.ok()) issued[t].emplace_back(serial, set->version());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::map<std::string, std::set<uint64_t>> versions;
+  size_t total = 0;
+  for (const auto& per_thread : issued) {
+    for (const auto& [serial, version] : per_thread) {
+      EXPECT_TRUE(versions[serial].insert(version).second)
+          << serial << " v" << version << " issued twice";
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kThreads * kPerThread));
+  for (const auto& [serial, set] : versions) {
+    EXPECT_EQ(*set.begin(), 1u);
+    EXPECT_EQ(*set.rbegin(), set.size()) << serial << " has a gap";
+  }
+  ASSERT_OK_AND_ASSIGN(auto chain, store_->VerifyAudit());
+  EXPECT_TRUE(chain.intact());
+  EXPECT_EQ(chain.events_checked(), 2u + kThreads * kPerThread);
+}
+
+TEST_F(AuthorityStoreTest, RevokedVersionIsNotOffered) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  ASSERT_OK(Issue("1010000014").status());
+  ASSERT_OK(Issue("1010000014").status());
+  ASSERT_OK(
+      store_->RevokeSet(kOwner, "1010000014", 2, "wrong counts", Audit("r"))
+          .status());
+  EXPECT_THAT(store_->RevokeSet(kOwner, "1010000014", 2, "again", Audit("r")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto newest,
+                       store_->NewestValidSet(kOwner, "1010000014"));
+  ASSERT_TRUE(newest.has_value());
+  EXPECT_EQ(newest->version(), 1u);
+  // A new version still follows the revoked one.
+  ASSERT_OK_AND_ASSIGN(auto third, Issue("1010000014"));
+  EXPECT_EQ(third.version(), 3u);
+}
+
+TEST_F(AuthorityStoreTest, BackupRestoresTheStateAtBackupTime) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  ASSERT_OK(Issue("1010000014").status());
+  ASSERT_OK(store_->Backup(dir_.File("backup")));
+  ASSERT_OK(Issue("1010000014").status());
+
+  FakeClock clock(absl::FromUnixSeconds(1800000000));
+  ASSERT_OK_AND_ASSIGN(auto restored,
+                       AuthorityStore::Open(dir_.File("backup"), &clock));
+  ASSERT_OK_AND_ASSIGN(uint64_t newest,
+                       restored->NewestVersion(kOwner, "1010000014"));
+  EXPECT_EQ(newest, 1u);
+  ASSERT_OK_AND_ASSIGN(auto chain, restored->VerifyAudit());
+  EXPECT_TRUE(chain.intact());
+  EXPECT_THAT(store_->Backup(dir_.File("backup")), ::testing::Not(IsOk()));
+}
+
+class AuditTamperTest : public AuthorityStoreTest {
+ protected:
+  void SetUp() override {
+    AuthorityStoreTest::SetUp();
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_OK(
+          store_->AppendAudit({"bob", "GetCustomer", absl::StrCat(i), "OK"}));
+    }
+    store_.reset();
+    auto db = RocksStore::Open(dir_.File("db"));
+    ASSERT_OK(db.status());
+    db_ = *std::move(db);
+  }
+
+  uint64_t FirstBad() {
+    db_.reset();
+    Reopen();
+    auto chain = store_->VerifyAudit();
+    EXPECT_OK(chain.status());
+    EXPECT_FALSE(chain->intact());
+    return chain->first_bad_sequence();
+  }
+
+  std::unique_ptr<RocksStore> db_;
+};
+
+TEST_F(AuditTamperTest, EditedEventIsFound) {
+  auto bytes = db_->Get(Table::kAudit, EncodeU64(3));
+  ASSERT_OK(bytes.status());
+  v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(**bytes));
+  event.set_principal("mallory");
+  WriteSet writes;
+  writes.Put(Table::kAudit, EncodeU64(3), event.SerializeAsString());
+  ASSERT_OK(db_->Commit(writes));
+  EXPECT_EQ(FirstBad(), 3u);
+}
+
+TEST_F(AuditTamperTest, DeletedEventIsFound) {
+  WriteSet writes;
+  writes.Delete(Table::kAudit, EncodeU64(2));
+  ASSERT_OK(db_->Commit(writes));
+  EXPECT_EQ(FirstBad(), 2u);
+}
+
+TEST_F(AuditTamperTest, DeletedLastEventIsFound) {
+  WriteSet writes;
+  writes.Delete(Table::kAudit, EncodeU64(5));
+  ASSERT_OK(db_->Commit(writes));
+  EXPECT_EQ(FirstBad(), 5u);
+}
+
+TEST_F(AuditTamperTest, InsertedEventIsFound) {
+  // Shift event 4 to 5's place and forge a 4: the hashes no longer chain.
+  auto bytes = db_->Get(Table::kAudit, EncodeU64(4));
+  ASSERT_OK(bytes.status());
+  v1::AuditEvent forged;
+  ASSERT_TRUE(forged.ParseFromString(**bytes));
+  forged.set_subject("forged");
+  forged.set_hash(AuditHash("whatever", forged));
+  WriteSet writes;
+  writes.Put(Table::kAudit, EncodeU64(4), forged.SerializeAsString());
+  ASSERT_OK(db_->Commit(writes));
+  EXPECT_EQ(FirstBad(), 4u);
+}
+
+TEST(RocksStoreTest, SecondOpenOfSameDirectoryIsUnavailable) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto first, RocksStore::Open(dir.File("db")));
+  EXPECT_THAT(RocksStore::Open(dir.File("db")),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(RocksStoreTest, LastAndScanRespectPrefixes) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, RocksStore::Open(dir.File("db")));
+  WriteSet writes;
+  writes.Put(Table::kLicenseSets, "A/1", "x");
+  writes.Put(Table::kLicenseSets, "A/2", "y");
+  writes.Put(Table::kLicenseSets, "B/1", "z");
+  ASSERT_OK(db->Commit(writes));
+  ASSERT_OK_AND_ASSIGN(auto last, db->Last(Table::kLicenseSets, "A/"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->first, "A/2");
+  ASSERT_OK_AND_ASSIGN(auto none, db->Last(Table::kLicenseSets, "C/"));
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK_AND_ASSIGN(auto rows, db->Scan(Table::kLicenseSets, "A/", "", 10));
+  EXPECT_EQ(rows.size(), 2u);
+}
+
+}  // namespace
+}  // namespace superlicense::authority
