@@ -1,7 +1,5 @@
 #include "authority/auth/installation_credentials.h"
 
-#include <sys/random.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,7 +14,6 @@
 namespace superlicense::authority {
 namespace {
 
-constexpr size_t kSecretBytes = 32;
 constexpr size_t kMaxSecretBytes = 256;
 
 absl::Status InvalidCredential() {
@@ -24,25 +21,6 @@ absl::Status InvalidCredential() {
 }
 
 }  // namespace
-
-std::string NewCredentialSecret() {
-  unsigned char bytes[kSecretBytes];
-  size_t filled = 0;
-  while (filled < sizeof(bytes)) {
-    const ssize_t got = getrandom(bytes + filled, sizeof(bytes) - filled, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      std::perror("getrandom");
-      std::abort();
-    }
-    filled += static_cast<size_t>(got);
-  }
-  std::string secret = absl::WebSafeBase64Escape(
-      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
-  volatile unsigned char* wipe = bytes;
-  for (size_t i = 0; i < sizeof(bytes); ++i) wipe[i] = 0;
-  return secret;
-}
 
 std::string FormatCredential(absl::string_view serial,
                              absl::string_view secret) {
@@ -68,6 +46,9 @@ absl::StatusOr<std::string> CachedCredentialVerifier::Verify(
     absl::string_view credential) {
   absl::StatusOr<CredentialParts> parts = ParseCredential(credential);
   if (!parts.ok()) return parts.status();
+  // Runs on gRPC's threads. keys::Sha256 keeps a Botan object per thread,
+  // which crashes a thread that exits after main() returned; see
+  // tests/authority/auth_end_to_end_test.cc (kBotanPoolDisabled).
   const std::string digest = keys::Sha256(credential);
   if (absl::optional<std::string> serial = Lookup(digest)) return *serial;
 

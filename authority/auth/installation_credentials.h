@@ -35,11 +35,7 @@ class InstallationCredentials {
                               absl::string_view secret) = 0;
 };
 
-// Returns a new credential secret: 32 bytes from the system's CSPRNG
-// (getrandom), base64url without padding (43 characters). Aborts when the
-// kernel has no randomness to give (it blocks until seeded, never fails
-// otherwise). Thread-safe.
-std::string NewCredentialSecret();
+// New secrets come from keys::NewCredentialSecret (keys/credential_hash.h).
 
 // Returns "SERIAL.SECRET", the credential an installation sends.
 std::string FormatCredential(absl::string_view serial,

@@ -259,7 +259,9 @@ absl::StatusOr<SignatureAlgorithm> ParseAlgorithmName(absl::string_view name) {
 std::string KeyIdOf(absl::string_view public_key) { return Sha256(public_key); }
 
 std::string Sha256(absl::string_view data) {
-  static thread_local std::unique_ptr<Botan::HashFunction> hash =
+  // One object per call: a thread_local one would be destroyed when a
+  // foreign thread (gRPC's) exits after Botan's memory pool is gone.
+  std::unique_ptr<Botan::HashFunction> hash =
       Botan::HashFunction::create_or_throw("SHA-256");
   hash->update(reinterpret_cast<const uint8_t*>(data.data()), data.size());
   Botan::secure_vector<uint8_t> digest = hash->final();

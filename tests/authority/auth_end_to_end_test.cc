@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "authority/auth/principal_directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "keys/credential_hash.h"
 #include "tests/authority/auth_test_server.h"
 #include "tests/authority/fake_installation_credentials.h"
 #include "tests/support/fake_clock.h"
@@ -82,27 +84,15 @@ struct Environment {
   absl::optional<PrincipalDirectory> staff;
   FakeClock clock{absl::FromUnixSeconds(1700000000)};
   FakeInstallationCredentials store;
-  std::string secret_a = NewCredentialSecret();
-  std::string secret_b = NewCredentialSecret();
-  std::string secret_cache = NewCredentialSecret();
+  std::string secret_a = keys::NewCredentialSecret();
+  std::string secret_b = keys::NewCredentialSecret();
+  std::string secret_cache = keys::NewCredentialSecret();
   std::unique_ptr<TestServer> server;
 
   std::unique_ptr<TestServer> StartServer(ServerSetup setup) {
     return std::make_unique<TestServer>(pki, *staff, &store, &clock, setup);
   }
 };
-
-// keys::Sha256 keeps a Botan hash object per thread (thread_local), which
-// the CallAuthenticator uses on gRPC's own threads. When one of those exits
-// after main() returned, the object's destructor wipes its buffer in Botan's
-// mlock pool, already unmapped by then, and the process dies with SIGSEGV
-// after every test passed. Until keys/internal/botan_keys.cc stops keeping
-// per-thread Botan state, these tests run without the mlock pool (set
-// before Botan's first secure allocation; an explicit setting wins).
-const bool kBotanPoolDisabled = [] {
-  setenv("BOTAN_MLOCK_POOL_SIZE", "0", /*overwrite=*/0);
-  return true;
-}();
 
 // Built on first use; destroyed after the last test.
 Environment* shared_environment = nullptr;
@@ -135,7 +125,7 @@ Environment* SharedEnvironment() {
   env->store.SetSecret(kSerialA, env->secret_a);
   env->store.SetSecret(kSerialB, env->secret_b);
   env->store.SetSecret(kSerialCache, env->secret_cache);
-  env->store.SetSecret(kSerialWrong, NewCredentialSecret());
+  env->store.SetSecret(kSerialWrong, keys::NewCredentialSecret());
   env->server = env->StartServer(ServerSetup{});
   EXPECT_TRUE(env->server->running());
   if (!env->server->running()) return nullptr;
@@ -414,6 +404,22 @@ TEST_F(AuthEndToEndTest, WrongSecretIsNeverCached) {
     EXPECT_THAT(answer.status.error_message(), Not(HasSubstr("guess")));
   }
   EXPECT_EQ(env_->store.calls(kSerialWrong) - verified_before, 3);
+}
+
+TEST_F(AuthEndToEndTest, TwoCredentialsInOneCallAreUnauthenticated) {
+  auto stub = StubFor(*env_->server, nullptr);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  context.AddMetadata(kCredentialMetadataKey,
+                      FormatCredential(kSerialA, env_->secret_a));
+  context.AddMetadata(kCredentialMetadataKey,
+                      FormatCredential(kSerialB, env_->secret_b));
+  v1::SignedTrustBundle response;
+  const grpc::Status status =
+      stub->GetTrustBundle(&context, v1::GetTrustBundleRequest(), &response);
+  EXPECT_EQ(status.error_code(), UA);
+  EXPECT_THAT(status.error_message(), HasSubstr("more than one"));
 }
 
 TEST_F(AuthEndToEndTest, EachCallOnAConnectionIsAuthenticatedOnItsOwn) {

@@ -3,7 +3,6 @@
 
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,20 +23,6 @@ using ::testing::Not;
 constexpr char kSerial[] = "1010000014";
 constexpr char kOtherSerial[] = "1010000024";
 constexpr char kSecret[] = "s3cret-Of-The-Installation";
-
-TEST(NewCredentialSecretTest, Is32RandomBytesInBase64Url) {
-  absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < 100; ++i) {
-    const std::string secret = NewCredentialSecret();
-    EXPECT_EQ(secret.size(), 43u);
-    EXPECT_EQ(
-        secret.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "abcdefghijklmnopqrstuvwxyz0123456789-_"),
-        std::string::npos)
-        << secret;
-    EXPECT_TRUE(seen.insert(secret).second);
-  }
-}
 
 TEST(ParseCredentialTest, SplitsSerialAndSecret) {
   const std::string credential = FormatCredential(kSerial, "a.b");
