@@ -34,6 +34,9 @@ constexpr MethodRoles kRoleTable[] = {
     {SL_METHOD("GetTrustBundle"),
      {kIssuer, kInstallation, kKeyAdmin, kAuditor}},
     {SL_METHOD("ListKeys"), {kKeyAdmin, kAuditor}},
+    {SL_METHOD("ListCatalog"), {kIssuer, kAuditor}},
+    {SL_METHOD("PutCatalogEntry"), {kIssuer}},
+    {SL_METHOD("CreateBackup"), {kKeyAdmin}},
     {SL_METHOD("ListAuditEvents"), {kAuditor}},
     {SL_METHOD("VerifyAuditChain"), {kAuditor}},
 };

@@ -191,7 +191,7 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   parts->credentials = std::make_unique<StoreCredentials>(parts->store.get());
   parts->authorizer = std::make_unique<Authorizer>(clock);
   parts->service = std::make_unique<SuperLicenseService>(
-      parts->authority.get(), parts->authorizer.get());
+      parts->authority.get(), parts->authorizer.get(), options.backup_dir);
   ASSIGN_OR_RETURN(auto credentials, Credentials(options, parts.get(), clock));
 
   grpc::EnableDefaultHealthCheckService(true);

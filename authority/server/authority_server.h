@@ -25,6 +25,7 @@ struct ServerOptions {
   std::string tls_cert, tls_key;  // PEM; required off loopback
   std::string client_ca;          // PEM; staff present certificates from it
   std::string principals;         // JSON principals file
+  std::string backup_dir;         // where CreateBackup writes (empty: none)
   keys::KeystoreSecrets secrets;  // passphrase / PIN sources
   int max_message_bytes = 8 << 20;
 };

@@ -131,4 +131,28 @@ grpc::Status SuperLicenseService::VerifyAuditChain(
   });
 }
 
+grpc::Status SuperLicenseService::ListCatalog(
+    grpc::ServerContext* context, const v1::ListCatalogRequest* request,
+    v1::ListCatalogResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ListCatalog(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::PutCatalogEntry(
+    grpc::ServerContext* context, const v1::CatalogEntry* request,
+    v1::CatalogEntry* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->PutCatalogEntry(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::CreateBackup(
+    grpc::ServerContext* context, const v1::CreateBackupRequest* request,
+    v1::CreateBackupResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->CreateBackup(caller, backup_dir_);
+  });
+}
+
 }  // namespace superlicense::authority

@@ -14,8 +14,11 @@ namespace superlicense::authority {
 class SuperLicenseService final : public v1::SuperLicense::Service {
  public:
   // Neither is owned; both must outlive the service.
-  SuperLicenseService(LicenseAuthority* authority, const Authorizer* authorizer)
-      : authority_(authority), authorizer_(authorizer) {}
+  SuperLicenseService(LicenseAuthority* authority, const Authorizer* authorizer,
+                      std::string backup_dir)
+      : authority_(authority),
+        authorizer_(authorizer),
+        backup_dir_(std::move(backup_dir)) {}
 
   grpc::Status CreateCustomer(grpc::ServerContext* context,
                               const v1::CreateCustomerRequest* request,
@@ -53,6 +56,15 @@ class SuperLicenseService final : public v1::SuperLicense::Service {
   grpc::Status ListKeys(grpc::ServerContext* context,
                         const v1::ListKeysRequest* request,
                         v1::ListKeysResponse* response) override;
+  grpc::Status ListCatalog(grpc::ServerContext* context,
+                           const v1::ListCatalogRequest* request,
+                           v1::ListCatalogResponse* response) override;
+  grpc::Status PutCatalogEntry(grpc::ServerContext* context,
+                               const v1::CatalogEntry* request,
+                               v1::CatalogEntry* response) override;
+  grpc::Status CreateBackup(grpc::ServerContext* context,
+                            const v1::CreateBackupRequest* request,
+                            v1::CreateBackupResponse* response) override;
   grpc::Status ListAuditEvents(grpc::ServerContext* context,
                                const v1::ListAuditEventsRequest* request,
                                v1::ListAuditEventsResponse* response) override;
@@ -68,6 +80,7 @@ class SuperLicenseService final : public v1::SuperLicense::Service {
 
   LicenseAuthority* const authority_;   // not owned
   const Authorizer* const authorizer_;  // not owned
+  const std::string backup_dir_;
 };
 
 }  // namespace superlicense::authority

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
       "Sealed keystore passphrase (default $SUPERLICENSE_PASSPHRASE)");
   app.add_option("--pin-file", options.secrets.pin.file,
                  "Token PIN (default $SUPERLICENSE_PKCS11_PIN)");
+  app.add_option("--backup-dir", options.backup_dir,
+                 "Directory for backups made with CreateBackup");
   app.add_option("--port-file", port_file, "Write the bound port here");
   app.add_option("--max-message-bytes", options.max_message_bytes,
                  "Largest request or response");

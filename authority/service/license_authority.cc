@@ -342,16 +342,21 @@ absl::StatusOr<v1::VerifyAuditChainResponse> LicenseAuthority::VerifyAuditChain(
   return store_->VerifyAudit();
 }
 
-std::vector<v1::CatalogEntry> LicenseAuthority::ListCatalog(
-    absl::string_view owner) const {
+absl::StatusOr<v1::ListCatalogResponse> LicenseAuthority::ListCatalog(
+    const Caller& caller, const v1::ListCatalogRequest& request) const {
+  v1::ListCatalogResponse response;
   absl::MutexLock lock(&catalog_mu_);
-  return catalog_.List(owner);
+  for (v1::CatalogEntry& entry : catalog_.List(request.owner_name())) {
+    *response.add_entries() = std::move(entry);
+  }
+  return response;
 }
 
-absl::Status LicenseAuthority::PutCatalogEntry(const Caller& caller,
-                                               const v1::CatalogEntry& entry) {
+absl::StatusOr<v1::CatalogEntry> LicenseAuthority::PutCatalogEntry(
+    const Caller& caller, const v1::CatalogEntry& entry) {
   const std::string subject =
-      absl::StrCat("module=", Shown(entry.module().module_name()));
+      absl::StrCat("owner=", Shown(entry.owner_name()),
+                   " module=", Shown(entry.module().module_name()));
   absl::MutexLock lock(&catalog_mu_);
   Catalog candidate = catalog_;
   absl::Status status = candidate.Put(entry);
@@ -359,10 +364,33 @@ absl::Status LicenseAuthority::PutCatalogEntry(const Caller& caller,
     status = store_->PutCatalogEntry(entry,
                                      Entry(caller, "PutCatalogEntry", subject));
   }
-  if (!status.ok())
+  if (!status.ok()) {
     return AuditFailure(caller, "PutCatalogEntry", subject, status);
+  }
   catalog_ = std::move(candidate);
-  return absl::OkStatus();
+  return entry;
+}
+
+absl::StatusOr<v1::CreateBackupResponse> LicenseAuthority::CreateBackup(
+    const Caller& caller, const std::string& backup_dir) {
+  if (backup_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "the server was started without --backup-dir");
+  }
+  const absl::Time now = clock_->Now();
+  v1::CreateBackupResponse response;
+  response.set_created_at(absl::ToUnixSeconds(now));
+  response.set_path(
+      absl::StrCat(backup_dir, "/backup-",
+                   absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()),
+                   "-", absl::ToUnixNanos(now) % 1000000000));
+  absl::Status status = store_->Backup(response.path());
+  if (!status.ok()) {
+    return AuditFailure(caller, "CreateBackup", response.path(), status);
+  }
+  RETURN_IF_ERROR(
+      store_->AppendAudit(Entry(caller, "CreateBackup", response.path())));
+  return response;
 }
 
 }  // namespace superlicense::authority

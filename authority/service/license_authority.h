@@ -71,9 +71,14 @@ class LicenseAuthority {
       const Caller& caller);
 
   // The module catalogue (slctl catalog list|put).
-  std::vector<v1::CatalogEntry> ListCatalog(absl::string_view owner) const;
-  absl::Status PutCatalogEntry(const Caller& caller,
-                               const v1::CatalogEntry& entry);
+  absl::StatusOr<v1::ListCatalogResponse> ListCatalog(
+      const Caller& caller, const v1::ListCatalogRequest& request) const;
+  absl::StatusOr<v1::CatalogEntry> PutCatalogEntry(
+      const Caller& caller, const v1::CatalogEntry& entry);
+  // Writes a backup into `backup_dir` (FAILED_PRECONDITION when empty: the
+  // server has no --backup-dir).
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(
+      const Caller& caller, const std::string& backup_dir);
 
  private:
   // Records a failed mutating call, then returns its status unchanged.

@@ -119,6 +119,9 @@ TEST(RoleTableTest, MatchesTheProtoComments) {
       {"AcceptLicenseSet", {kInstallation}},
       {"GetTrustBundle", {kIssuer, kInstallation, kKeyAdmin, kAuditor}},
       {"ListKeys", {kKeyAdmin, kAuditor}},
+      {"ListCatalog", {kIssuer, kAuditor}},
+      {"PutCatalogEntry", {kIssuer}},
+      {"CreateBackup", {kKeyAdmin}},
       {"ListAuditEvents", {kAuditor}},
       {"VerifyAuditChain", {kAuditor}},
   };

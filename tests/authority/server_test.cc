@@ -2,6 +2,8 @@
 // staff with client certificates, installations with their credential.
 #include <grpcpp/grpcpp.h>
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "authority/server/authority_server.h"
 #include "gmock/gmock.h"
@@ -322,6 +324,27 @@ TEST_F(ServerTest, EveryRpcAndRoleIsAuthorizedByTheRoleTable) {
           return s.VerifyAuditChain(c, r, &o);
         },
         {"audrey"}}},
+      {"ListCatalog",
+       {[&](auto& s, auto* c) {
+          v1::ListCatalogRequest r;
+          v1::ListCatalogResponse o;
+          return s.ListCatalog(c, r, &o);
+        },
+        {"alice", "audrey"}}},
+      {"PutCatalogEntry",
+       {[&](auto& s, auto* c) {
+          v1::CatalogEntry r;
+          v1::CatalogEntry o;
+          return s.PutCatalogEntry(c, r, &o);
+        },
+        {"alice"}}},
+      {"CreateBackup",
+       {[&](auto& s, auto* c) {
+          v1::CreateBackupRequest r;
+          v1::CreateBackupResponse o;
+          return s.CreateBackup(c, r, &o);
+        },
+        {"kim"}}},
   };
   // Every RPC of the descriptor is in this matrix.
   const auto* service =
@@ -367,6 +390,69 @@ TEST_F(ServerTest, StateSurvivesAGracefulRestart) {
       Stub("audrey")->VerifyAuditChain(Context().get(), {}, &chain).ok());
   EXPECT_TRUE(chain.intact());
   EXPECT_GE(chain.events_checked(), 3u);
+}
+
+TEST_F(ServerTest, BackupRestoresTheAuthority) {
+  server_.reset();
+  options_.backup_dir = dir_.File("backups");
+  std::filesystem::create_directories(options_.backup_dir);
+  StartServer();
+  const std::string serial = NewCustomer("Backup AS").substr(0, 10);
+  v1::IssuedLicenseSet issued;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &issued)
+          .ok());
+  v1::CreateBackupResponse backup;
+  grpc::Status status = Stub("kim")->CreateBackup(Context().get(), {}, &backup);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &issued)
+          .ok());
+  EXPECT_EQ(issued.version(), 2u);
+
+  // Restore: a server on the backup sees version 1 as the newest.
+  server_->Shutdown(absl::Now() + absl::Seconds(5));
+  server_.reset();
+  options_.data_dir = backup.path();
+  StartServer();
+  v1::GetCustomerRequest get;
+  get.set_serial(serial);
+  v1::CustomerRecord record;
+  ASSERT_TRUE(Stub("audrey")->GetCustomer(Context().get(), get, &record).ok());
+  EXPECT_EQ(record.newest_version(), 1u);
+  v1::VerifyAuditChainResponse chain;
+  ASSERT_TRUE(
+      Stub("audrey")->VerifyAuditChain(Context().get(), {}, &chain).ok());
+  EXPECT_TRUE(chain.intact());
+}
+
+TEST_F(ServerTest, PartnerCatalogueEntryCanBeIssued) {
+  v1::CatalogEntry entry;
+  entry.set_owner_name("SUPEROFFICE");
+  entry.mutable_module()->set_module_name("acme-connector");
+  entry.mutable_module()->set_description("ACME connector");
+  entry.mutable_module()->set_license_type(v1::LICENSE_TYPE_SYSTEM);
+  entry.mutable_module()->set_sort_order(1990);
+  v1::CatalogEntry stored;
+  grpc::Status status =
+      Stub("alice")->PutCatalogEntry(Context().get(), entry, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string serial = NewCustomer("Connector AS").substr(0, 10);
+  v1::IssueLicenseSetRequest request = IssueRequest(serial);
+  v1::ModuleGrant* grant = request.add_modules();
+  grant->set_module_name("acme-connector");
+  grant->set_license_number(1);
+  v1::IssuedLicenseSet issued;
+  status = Stub("alice")->IssueLicenseSet(Context().get(), request, &issued);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // It survives a restart (stored beside the shipped catalogue).
+  server_->Shutdown(absl::Now() + absl::Seconds(5));
+  server_.reset();
+  StartServer();
+  status = Stub("alice")->IssueLicenseSet(Context().get(), request, &issued);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST_F(ServerTest, BadRequestNamesTheField) {

@@ -19,6 +19,8 @@ CLI::App* AddSetsCommands(CLI::App* app, absl::Status* result);
 void AddCustomerCommands(CLI::App* app, absl::Status* result);
 // issue; sets list | get | revoke; audit list | verify (against superlicensed)
 void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result);
+// catalog list | put; backup (against superlicensed)
+void AddCatalogCommands(CLI::App* app, absl::Status* result);
 // verify FILE --trust BUNDLE
 void AddVerifyCommand(CLI::App* app, absl::Status* result);
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   CLI::App* sets = superlicense::slctl::AddSetsCommands(&app, &result);
   superlicense::slctl::AddCustomerCommands(&app, &result);
   superlicense::slctl::AddIssueCommands(&app, sets, &result);
+  superlicense::slctl::AddCatalogCommands(&app, &result);
   superlicense::slctl::AddVerifyCommand(&app, &result);
 
   try {
