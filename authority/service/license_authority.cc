@@ -125,6 +125,10 @@ absl::StatusOr<v1::ListCustomersResponse> LicenseAuthority::ListCustomers(
                    store_->ListCustomers(request.page_token(), size));
   v1::ListCustomersResponse response;
   for (v1::CustomerRecord& record : page) {
+    ASSIGN_OR_RETURN(uint64_t newest,
+                     store_->NewestVersion(identity_.owner.owner_name(),
+                                           record.customer().serial()));
+    record.set_newest_version(newest);
     *response.add_customers() = std::move(record);
   }
   if (page.size() == size) {

@@ -280,6 +280,13 @@ TEST_F(LicenseAuthorityTest, ListsPagesOfCustomersAndHistory) {
     list.set_page_token(page.next_page_token());
   } while (!list.page_token().empty());
   EXPECT_EQ(serials.size(), 5u);
+  ASSERT_OK(
+      authority_->IssueLicenseSet(kIssuer, IssueRequest(serials[2])).status());
+  list.set_page_size(10);
+  ASSERT_OK_AND_ASSIGN(auto all, authority_->ListCustomers(kIssuer, list));
+  ASSERT_EQ(all.customers_size(), 5);
+  EXPECT_EQ(all.customers(2).newest_version(), 1u);
+  EXPECT_EQ(all.customers(1).newest_version(), 0u);
   list.set_page_size(5000);
   EXPECT_THAT(
       authority_->ListCustomers(kIssuer, list),

@@ -8,6 +8,7 @@
 #include "authority/server/authority_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "health.grpc.pb.h"
 #include "keys/owner_keyring.h"
 #include "keys/public_key_file.h"
 #include "keys/sealed_keystore.h"
@@ -464,6 +465,18 @@ TEST_F(ServerTest, BadRequestNamesTheField) {
       Stub("alice")->IssueLicenseSet(Context().get(), request, &issued);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("modules[0].module_name"));
+}
+
+TEST_F(ServerTest, HealthServiceAnswersWithoutCredentials) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pki_.ca.cert_pem;
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", server_->port()), grpc::SslCredentials(ssl)));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST(ServerOptionsTest, RefusesNonLoopbackWithoutTls) {

@@ -8,6 +8,7 @@
 set -euo pipefail
 bin=$(cd "$1" && pwd)
 work=$(mktemp -d)
+here=$(cd "$(dirname "$0")" && pwd)
 server_pid=""
 cleanup() {
   [[ -n $server_pid ]] && kill -9 "$server_pid" 2>/dev/null || true
@@ -18,18 +19,7 @@ cd "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # --- certificates (EC P-256) -------------------------------------------
-cert() {  # cert NAME CN [SAN]
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
-  if [[ -n ${3:-} ]]; then echo "subjectAltName=$3" >"$1.ext"; else : >"$1.ext"; fi
-  openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
-    -days 2 -out "$1.pem" -extfile "$1.ext" 2>/dev/null
-}
-openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout ca.key -out ca.pem -days 2 -subj "/CN=crash-test-ca" 2>/dev/null
-cert server localhost "IP:127.0.0.1,DNS:localhost"
-cert alice alice
-cert audrey audrey
+"$here/../../tools/dev-pki" "$work" alice audrey
 cat >principals.json <<'JSON'
 {"principals": [
   {"name": "alice", "certificate_common_name": "alice", "roles": ["issuer"],
