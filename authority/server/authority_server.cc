@@ -223,6 +223,11 @@ AuthorityServer::~AuthorityServer() { Shutdown(absl::Now()); }
 
 int AuthorityServer::port() const { return parts_->port; }
 
+absl::Status AuthorityServer::ReloadSigningKey(const ServerOptions& options) {
+  ASSIGN_OR_RETURN(SigningIdentity identity, LoadIdentity(options));
+  return parts_->authority->SetIdentity(std::move(identity));
+}
+
 void AuthorityServer::Shutdown(absl::Time deadline) {
   {
     absl::MutexLock lock(&parts_->mu);

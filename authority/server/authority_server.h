@@ -47,6 +47,12 @@ class AuthorityServer {
   // The port it listens on.
   int port() const;
 
+  // Re-reads the keyring and trust bundle of `options` and makes the
+  // keyring's active key sign from the next call on (rotation without a
+  // restart; superlicensed does it on SIGHUP). On any error the key in use
+  // stays; errors as Start.
+  absl::Status ReloadSigningKey(const ServerOptions& options);
+
   // Stops accepting calls, lets in-flight calls finish until `deadline`
   // (then cancels them), and closes the store. Idempotent.
   void Shutdown(absl::Time deadline);

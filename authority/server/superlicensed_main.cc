@@ -4,7 +4,8 @@
 //     --principals F] [--config FILE]
 // Settings come from flags and/or a config file (key = value lines, the flag
 // names without dashes). SIGTERM or SIGINT shut it down gracefully: in-flight
-// calls finish (up to 10 s), then the store is closed.
+// calls finish (up to 10 s), then the store is closed. SIGHUP re-reads the
+// keyring and trust bundle: a rotated owner key signs from then on.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,7 @@ sigset_t BlockShutdownSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -75,7 +77,13 @@ int main(int argc, char** argv) {
   if (!port_file.empty()) std::ofstream(port_file) << (*server)->port() << "\n";
   std::cerr << "superlicensed: listening on port " << (*server)->port() << "\n";
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    absl::Status reloaded = (*server)->ReloadSigningKey(options);
+    std::cerr << "superlicensed: SIGHUP: "
+              << (reloaded.ok() ? "signing key reloaded"
+                                : std::string(reloaded.message()))
+              << "\n";
+  }
   std::cerr << "superlicensed: signal " << signal_number << ", shutting down\n";
   (*server)->Shutdown(absl::Now() + absl::Seconds(10));
   std::cerr << "superlicensed: stopped\n";

@@ -34,8 +34,24 @@ LicenseAuthority::LicenseAuthority(AuthorityStore* store, Catalog catalog,
                                    SigningIdentity identity, const Clock* clock)
     : store_(store),
       clock_(clock),
-      identity_(std::move(identity)),
-      catalog_(std::move(catalog)) {}
+      catalog_(std::move(catalog)),
+      identity_(std::make_shared<const SigningIdentity>(std::move(identity))) {}
+
+std::shared_ptr<const SigningIdentity> LicenseAuthority::Identity() const {
+  absl::MutexLock lock(&identity_mu_);
+  return identity_;
+}
+
+absl::Status LicenseAuthority::SetIdentity(SigningIdentity identity) {
+  absl::MutexLock lock(&identity_mu_);
+  if (identity.owner.owner_name() != identity_->owner.owner_name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the new key is for owner ", identity.owner.owner_name(),
+        ", this authority issues for ", identity_->owner.owner_name()));
+  }
+  identity_ = std::make_shared<const SigningIdentity>(std::move(identity));
+  return absl::OkStatus();
+}
 
 int64_t LicenseAuthority::Now() const {
   return absl::ToUnixSeconds(clock_->Now());
@@ -102,6 +118,7 @@ absl::StatusOr<v1::CreateCustomerResponse> LicenseAuthority::CreateCustomer(
 
 absl::StatusOr<v1::CustomerRecord> LicenseAuthority::GetCustomer(
     const Caller& caller, const v1::GetCustomerRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
   ASSIGN_OR_RETURN(StoredCustomer customer,
@@ -109,13 +126,14 @@ absl::StatusOr<v1::CustomerRecord> LicenseAuthority::GetCustomer(
   v1::CustomerRecord record = customer.record();
   ASSIGN_OR_RETURN(
       uint64_t newest,
-      store_->NewestVersion(identity_.owner.owner_name(), request.serial()));
+      store_->NewestVersion(identity->owner.owner_name(), request.serial()));
   record.set_newest_version(newest);
   return record;
 }
 
 absl::StatusOr<v1::ListCustomersResponse> LicenseAuthority::ListCustomers(
     const Caller& caller, const v1::ListCustomersRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
   if (!request.page_token().empty()) {
     RETURN_IF_ERROR(CheckSerialField("page_token", request.page_token()));
@@ -126,7 +144,7 @@ absl::StatusOr<v1::ListCustomersResponse> LicenseAuthority::ListCustomers(
   v1::ListCustomersResponse response;
   for (v1::CustomerRecord& record : page) {
     ASSIGN_OR_RETURN(uint64_t newest,
-                     store_->NewestVersion(identity_.owner.owner_name(),
+                     store_->NewestVersion(identity->owner.owner_name(),
                                            record.customer().serial()));
     record.set_newest_version(newest);
     *response.add_customers() = std::move(record);
@@ -158,8 +176,9 @@ absl::StatusOr<v1::CustomerRecord> LicenseAuthority::RenameCustomer(
 absl::StatusOr<v1::LicenseSet> LicenseAuthority::BuildSet(
     const v1::IssueLicenseSetRequest& request,
     const v1::CustomerRecord& customer) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   v1::LicenseSet set;
-  *set.mutable_owner() = identity_.owner;
+  *set.mutable_owner() = identity->owner;
   *set.mutable_customer() = customer.customer();
   *set.mutable_site() = request.site();
   set.set_expiration(request.expiration());
@@ -171,7 +190,7 @@ absl::StatusOr<v1::LicenseSet> LicenseAuthority::BuildSet(
   absl::MutexLock lock(&catalog_mu_);
   ASSIGN_OR_RETURN(
       std::vector<v1::ModuleLicense> rows,
-      catalog_.Expand(identity_.owner.owner_name(), request.modules()));
+      catalog_.Expand(identity->owner.owner_name(), request.modules()));
   for (v1::ModuleLicense& row : rows) {
     *set.add_module_licenses() = std::move(row);
   }
@@ -180,8 +199,9 @@ absl::StatusOr<v1::LicenseSet> LicenseAuthority::BuildSet(
 
 absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::IssueLicenseSet(
     const Caller& caller, const v1::IssueLicenseSetRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   const std::string subject = absl::StrCat("serial=", Shown(request.serial()));
-  const std::string& owner = identity_.owner.owner_name();
+  const std::string& owner = identity->owner.owner_name();
   absl::Status valid = CheckIssueRequest(request, Now());
   if (valid.ok() && !request.owner_name().empty() &&
       request.owner_name() != owner) {
@@ -204,8 +224,8 @@ absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::IssueLicenseSet(
     v1::LicenseSet set = *content;
     set.set_version(version);
     set.set_issued_at(Now());
-    return keys::SignLicenseSet(std::move(set), *identity_.signer,
-                                identity_.certificate);
+    return keys::SignLicenseSet(std::move(set), *identity->signer,
+                                identity->certificate);
   };
   absl::StatusOr<v1::IssuedLicenseSet> issued =
       store_->IssueNext(owner, request.serial(), idempotency, build,
@@ -218,14 +238,16 @@ absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::IssueLicenseSet(
 
 absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::GetLicenseSet(
     const Caller& caller, const v1::GetLicenseSetRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
-  return store_->GetSet(identity_.owner.owner_name(), request.serial(),
+  return store_->GetSet(identity->owner.owner_name(), request.serial(),
                         request.version());
 }
 
 absl::StatusOr<v1::ListLicenseSetsResponse> LicenseAuthority::ListLicenseSets(
     const Caller& caller, const v1::ListLicenseSetsRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
   uint64_t before = 0;
@@ -236,7 +258,7 @@ absl::StatusOr<v1::ListLicenseSetsResponse> LicenseAuthority::ListLicenseSets(
   }
   const uint32_t size = PageSize(request.page_size());
   ASSIGN_OR_RETURN(std::vector<v1::IssuedLicenseSet> sets,
-                   store_->ListSets(identity_.owner.owner_name(),
+                   store_->ListSets(identity->owner.owner_name(),
                                     request.serial(), before, size));
   v1::ListLicenseSetsResponse response;
   for (v1::IssuedLicenseSet& set : sets) *response.add_sets() = std::move(set);
@@ -249,6 +271,7 @@ absl::StatusOr<v1::ListLicenseSetsResponse> LicenseAuthority::ListLicenseSets(
 
 absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::RevokeLicenseSet(
     const Caller& caller, const v1::RevokeLicenseSetRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   const std::string subject = absl::StrCat("serial=", Shown(request.serial()),
                                            " version=", request.version());
   absl::Status valid = CheckSerialField("serial", request.serial());
@@ -256,7 +279,7 @@ absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::RevokeLicenseSet(
   if (!valid.ok())
     return AuditFailure(caller, "RevokeLicenseSet", subject, valid);
   absl::StatusOr<v1::IssuedLicenseSet> revoked = store_->RevokeSet(
-      identity_.owner.owner_name(), request.serial(), request.version(),
+      identity->owner.owner_name(), request.serial(), request.version(),
       request.reason(), Entry(caller, "RevokeLicenseSet", subject));
   if (!revoked.ok()) {
     return AuditFailure(caller, "RevokeLicenseSet", subject, revoked.status());
@@ -266,11 +289,12 @@ absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::RevokeLicenseSet(
 
 absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
     const Caller& caller, const v1::FetchLicenseSetRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
   ASSIGN_OR_RETURN(
       std::optional<v1::IssuedLicenseSet> newest,
-      store_->NewestValidSet(identity_.owner.owner_name(), request.serial()));
+      store_->NewestValidSet(identity->owner.owner_name(), request.serial()));
   v1::FetchLicenseSetResponse response;
   if (newest.has_value() && newest->version() > request.installed_version()) {
     response.set_modified(true);
@@ -281,6 +305,7 @@ absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
 
 absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
     const Caller& caller, const v1::AcceptLicenseSetRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   const std::string subject = absl::StrCat("serial=", Shown(request.serial()),
                                            " version=", request.version());
   absl::Status valid = CheckSerialField("serial", request.serial());
@@ -293,7 +318,7 @@ absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
   }
   if (valid.ok()) {
     valid = store_->RecordAcceptance(
-        identity_.owner.owner_name(), request.serial(), request.version(),
+        identity->owner.owner_name(), request.serial(), request.version(),
         usage, Entry(caller, "AcceptLicenseSet", subject));
   }
   if (!valid.ok()) {
@@ -306,13 +331,15 @@ absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
 
 absl::StatusOr<v1::SignedTrustBundle> LicenseAuthority::GetTrustBundle(
     const Caller& caller) {
-  return identity_.trust_bundle;
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
+  return identity->trust_bundle;
 }
 
 absl::StatusOr<v1::ListKeysResponse> LicenseAuthority::ListKeys(
     const Caller& caller, const v1::ListKeysRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
   v1::ListKeysResponse response;
-  const v1::OwnerKeyring& keyring = identity_.keyring;
+  const v1::OwnerKeyring& keyring = identity->keyring;
   if (!request.owner_name().empty() &&
       request.owner_name() != keyring.owner_name()) {
     return response;

@@ -70,6 +70,11 @@ class LicenseAuthority {
   absl::StatusOr<v1::VerifyAuditChainResponse> VerifyAuditChain(
       const Caller& caller);
 
+  // Replaces the signing identity (a rotated owner key) for every call that
+  // starts afterwards; calls in flight finish with the old one.
+  // INVALID_ARGUMENT when the new identity is for another owner.
+  absl::Status SetIdentity(SigningIdentity identity);
+
   // The module catalogue (slctl catalog list|put).
   absl::StatusOr<v1::ListCatalogResponse> ListCatalog(
       const Caller& caller, const v1::ListCatalogRequest& request) const;
@@ -91,11 +96,17 @@ class LicenseAuthority {
       const v1::CustomerRecord& customer) ABSL_LOCKS_EXCLUDED(catalog_mu_);
   int64_t Now() const;
 
+  // The identity in force; replaced whole by SetIdentity.
+  std::shared_ptr<const SigningIdentity> Identity() const
+      ABSL_LOCKS_EXCLUDED(identity_mu_);
+
   AuthorityStore* const store_;  // not owned
   const Clock* const clock_;     // not owned
-  const SigningIdentity identity_;
   mutable absl::Mutex catalog_mu_;
   Catalog catalog_ ABSL_GUARDED_BY(catalog_mu_);
+  mutable absl::Mutex identity_mu_;
+  std::shared_ptr<const SigningIdentity> identity_
+      ABSL_GUARDED_BY(identity_mu_);
   absl::Mutex serial_mu_;  // serial allocation
 };
 

@@ -467,6 +467,59 @@ TEST_F(ServerTest, BadRequestNamesTheField) {
   EXPECT_THAT(status.error_message(), HasSubstr("modules[0].module_name"));
 }
 
+TEST_F(ServerTest, RotatedOwnerKeySignsAfterReloadWithoutRestart) {
+  const std::string serial = NewCustomer("Rotation AS").substr(0, 10);
+  v1::IssuedLicenseSet before;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &before)
+          .ok());
+  // A new certified key rotated into the keyring.
+  auto next = keys::CreateSealedKeystore(
+      dir_.File("owner2.key"), v1::SIGNATURE_ALGORITHM_ED25519, kPassphrase,
+      "SUPEROFFICE", keys::Argon2Params{64, 1, 1});
+  ASSERT_OK(next.status());
+  v1::OwnerKeyCertificate content;
+  content.set_owner_name("SUPEROFFICE");
+  *content.mutable_key() = keys::PublicKeyOf(**next, "");
+  content.set_valid_from(absl::ToUnixSeconds(absl::Now()) - 3600);
+  content.set_valid_until(absl::ToUnixSeconds(absl::Now()) + 86400 * 365);
+  auto certificate = keys::CertifyOwnerKey(*root_, content);
+  ASSERT_OK(certificate.status());
+  auto keyring = keys::ReadOwnerKeyring(dir_.File("keyring.json"));
+  ASSERT_OK(keyring.status());
+  ASSERT_OK(keys::RotateIn(&*keyring, "sealed:" + dir_.File("owner2.key"),
+                           *certificate, (*next)->public_key(), 1));
+  ASSERT_OK(keys::WriteOwnerKeyring(dir_.File("keyring.json"), *keyring));
+
+  ASSERT_OK(server_->ReloadSigningKey(options_));
+  v1::IssuedLicenseSet after;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &after)
+          .ok());
+  EXPECT_EQ(after.signed_set().signatures(0).key_id(), (*next)->key_id());
+  EXPECT_NE(before.signed_set().signatures(0).key_id(), (*next)->key_id());
+  // Both verify: the old key is verify-only, its sets stay valid.
+  EXPECT_OK(
+      trust_->VerifyLicenseSet(before.signed_set(), absl::Now()).status());
+  EXPECT_OK(trust_->VerifyLicenseSet(after.signed_set(), absl::Now()).status());
+  v1::ListKeysResponse listed;
+  ASSERT_TRUE(Stub("kim")->ListKeys(Context().get(), {}, &listed).ok());
+  ASSERT_EQ(listed.keys_size(), 2);
+  EXPECT_EQ(listed.keys(0).state(), v1::KEY_STATE_VERIFY_ONLY);
+  EXPECT_EQ(listed.keys(1).state(), v1::KEY_STATE_ACTIVE);
+
+  // A broken keyring leaves the key in use.
+  WriteFileOrDie(dir_.File("keyring.json"), "{ not json");
+  EXPECT_FALSE(server_->ReloadSigningKey(options_).ok());
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(serial), &after)
+          .ok());
+  EXPECT_EQ(after.signed_set().signatures(0).key_id(), (*next)->key_id());
+}
+
 TEST_F(ServerTest, HealthServiceAnswersWithoutCredentials) {
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = pki_.ca.cert_pem;
