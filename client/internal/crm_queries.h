@@ -1,0 +1,72 @@
+// CrmQueries: every CRM database operation as parameterised SQL over a
+// SqlConnection, identical for both backends except for the row locks
+// (PostgreSQL "FOR UPDATE"; SQLite's BEGIN IMMEDIATE already excludes other
+// writers). Callers own transaction boundaries. Not thread-safe.
+#ifndef SUPERLICENSE_CLIENT_INTERNAL_CRM_QUERIES_H_
+#define SUPERLICENSE_CLIENT_INTERNAL_CRM_QUERIES_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/crm_database.h"
+#include "client/internal/sql_connection.h"
+
+namespace superlicense::client::internal {
+
+class CrmQueries {
+ public:
+  explicit CrmQueries(SqlConnection& db) : db_(db) {}  // db: not owned
+
+  // Reads (see CrmReader). `lock` adds row locks (PostgreSQL FOR UPDATE).
+  absl::StatusOr<Installation> GetInstallation();
+  absl::StatusOr<OwnerView> GetOwner(absl::string_view owner_name, bool lock);
+  absl::StatusOr<std::vector<std::string>> ListOwnerNames();
+  absl::StatusOr<Associate> FindAssociateById(int64_t id);
+  absl::StatusOr<Associate> FindAssociateByName(absl::string_view name);
+  absl::StatusOr<std::vector<Associate>> ListAssociates();
+  absl::StatusOr<std::vector<AssocLinkRecord>> ListAssocLinksOf(
+      int64_t assoc_id);
+  absl::StatusOr<int64_t> HighestImportedVersion(absl::string_view owner_name);
+  absl::StatusOr<EnvelopeRecord> LatestEnvelope(absl::string_view owner_name);
+  absl::StatusOr<std::vector<ImportHistoryEntry>> ListImportHistory(
+      absl::string_view owner_name);
+  absl::StatusOr<int64_t> GetClockWatermark(absl::string_view owner_name);
+  absl::StatusOr<std::string> Dump();
+
+  // Writes (see CrmTransaction).
+  absl::Status SetInstallation(const Installation& installation);
+  absl::StatusOr<std::vector<ModuleUsage>> CountAssigned(
+      absl::string_view owner_name);
+  absl::StatusOr<ModuleUsage> LockModule(int64_t module_license_id);
+  absl::StatusOr<OwnerView> ReplaceOwner(
+      const OwnerRecord& owner, const std::vector<ModuleRecord>& modules);
+  absl::Status MoveLinks(int64_t from_module_id, int64_t to_module_id);
+  absl::StatusOr<int64_t> InsertAssocLink(const AssocLinkRecord& link);
+  absl::Status DeleteAssocLink(int64_t link_id);
+  absl::StatusOr<int64_t> InsertSatlLink(const SatlLinkRecord& link);
+  absl::Status DeleteSatlLink(int64_t link_id);
+  absl::StatusOr<int64_t> AddAssociate(const Associate& associate);
+  absl::Status RecordEnvelope(const EnvelopeRecord& envelope);
+  absl::StatusOr<int64_t> RecordImport(const ImportHistoryEntry& entry);
+  absl::Status RaiseClockWatermark(absl::string_view owner_name, int64_t seen);
+
+ private:
+  // " FOR UPDATE" on PostgreSQL, "" on SQLite.
+  const char* ForUpdate() const;
+  // Runs an INSERT ... RETURNING id and returns the id.
+  absl::StatusOr<int64_t> InsertReturningId(const std::string& sql,
+                                            const std::vector<SqlValue>& p);
+  absl::StatusOr<int64_t> UpsertOwnerRow(const OwnerRecord& owner);
+  absl::Status DeleteModule(int64_t module_license_id);
+  absl::StatusOr<std::vector<ModuleUsage>> Usage(const std::string& where,
+                                                 const SqlValue& param);
+
+  SqlConnection& db_;
+};
+
+}  // namespace superlicense::client::internal
+
+#endif  // SUPERLICENSE_CLIENT_INTERNAL_CRM_QUERIES_H_
