@@ -10,3 +10,7 @@ superlicense_warnings(superlicense_postgres_server)
 superlicense_test(crm_database_test client/crm_database_test.cc)
 target_link_libraries(crm_database_test PRIVATE superlicense_client_db
                       superlicense_postgres_server)
+
+superlicense_test(license_importer_test client/license_importer_test.cc)
+target_link_libraries(license_importer_test PRIVATE superlicense_client_db
+                      superlicense_postgres_server)

@@ -1,0 +1,298 @@
+#include "client/license_importer.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "keys/file_io.h"
+#include "keys/license_set_envelope.h"
+#include "keys/status_macros.h"
+
+namespace superlicense::client {
+namespace {
+
+constexpr char kAccepted[] = "accepted";
+constexpr char kRejected[] = "rejected";
+
+// (moduleName, moduleVersion): how ReplaceOwner matches rows.
+using ModuleKey = std::pair<std::string, std::string>;
+
+// Everything the checks need, read from the verified set.
+struct Candidate {
+  const v1::SignedLicenseSet* envelope;
+  const keys::VerifiedLicenseSet* verified;
+  int64_t now;  // Unix seconds
+
+  const v1::LicenseSet& set() const { return verified->set; }
+  const std::string& owner() const { return set().owner().owner_name(); }
+  std::string Prefix() const {
+    return absl::StrCat("license set ", set().customer().serial(), " v",
+                        set().version(), ": ");
+  }
+};
+
+v1::SiteKind ProtoSiteKind(SiteKind kind) {
+  return kind == SiteKind::kSatellite ? v1::SITE_KIND_SATELLITE
+                                      : v1::SITE_KIND_CENTRAL;
+}
+
+absl::Status CheckInstallation(const Candidate& c,
+                               const Installation& installation) {
+  const v1::LicenseSet& set = c.set();
+  if (set.customer().serial() != installation.serial) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        c.Prefix(), "serial ", set.customer().serial(),
+        " is not this installation's serial ", installation.serial));
+  }
+  const bool satellite = installation.site_kind == SiteKind::kSatellite;
+  if (set.site().kind() != ProtoSiteKind(installation.site_kind) ||
+      (satellite && set.site().satellite_id() !=
+                        static_cast<uint64_t>(installation.satellite_id))) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        c.Prefix(), "site ", v1::SiteKind_Name(set.site().kind()), " ",
+        set.site().satellite_id(), " is not this installation's site"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckVersionAndTimes(const Candidate& c, int64_t installed,
+                                  absl::Duration tolerance) {
+  const v1::LicenseSet& set = c.set();
+  // The database stores versions as int64; a larger one would wrap around.
+  if (set.version() > static_cast<uint64_t>(INT64_MAX)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.Prefix(), "version ", set.version(), " is too large"));
+  }
+  if (set.version() <= static_cast<uint64_t>(installed)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.Prefix(), "version ", set.version(),
+                     " is not above the installed version ", installed,
+                     ": no rollback or replay"));
+  }
+  const int64_t latest = c.now + absl::ToInt64Seconds(tolerance);
+  if (set.issued_at() > latest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.Prefix(), "issued at ", set.issued_at(),
+                     ", beyond the clock tolerance of now ", c.now));
+  }
+  if (set.grace_to() != 0 && c.now > set.grace_to()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        c.Prefix(), "now ", c.now, " is past its grace_to ", set.grace_to()));
+  }
+  return absl::OkStatus();
+}
+
+// Returns the modules in use whose new total is below the assigned count.
+std::vector<CountShortfall> FindShortfalls(
+    const v1::LicenseSet& set, const std::vector<ModuleUsage>& usage) {
+  std::map<ModuleKey, const v1::ModuleLicense*> next;
+  for (const v1::ModuleLicense& m : set.module_licenses()) {
+    next[{m.module_name(), m.module_version()}] = &m;
+  }
+  std::vector<CountShortfall> shortfalls;
+  for (const ModuleUsage& u : usage) {
+    if (u.assigned <= 0) continue;
+    auto it = next.find({u.module_name, u.module_version});
+    if (it != next.end() && it->second->unrestricted()) continue;
+    const int64_t total = it == next.end() ? 0 : it->second->license_number();
+    if (total >= u.assigned) continue;
+    shortfalls.push_back(
+        {u.module_name, u.assigned, total, u.assigned - total});
+  }
+  return shortfalls;
+}
+
+absl::Status ShortfallError(const Candidate& c,
+                            const std::vector<CountShortfall>& shortfalls) {
+  std::vector<std::string> lines;
+  for (const CountShortfall& s : shortfalls) {
+    lines.push_back(absl::StrCat("module \"", s.module_name, "\": ", s.in_use,
+                                 " in use, ", s.new_total,
+                                 " in the new set, remove ", s.must_remove));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      c.Prefix(),
+      "fewer licenses than are in use: ", absl::StrJoin(lines, "; ")));
+}
+
+std::string OwnerSignature(const Candidate& c) {
+  const std::string& key_id = c.verified->owner_certificate.key().key_id();
+  for (const v1::Signature& s : c.envelope->signatures()) {
+    if (s.key_id() == key_id) return s.signature();
+  }
+  return "";  // unreachable: the set verified against this key
+}
+
+OwnerRecord MakeOwnerRecord(const Candidate& c) {
+  const v1::LicenseSet& set = c.set();
+  OwnerRecord o;
+  o.owner_name = set.owner().owner_name();
+  o.owner_description = set.owner().description();
+  o.license_url = set.owner().license_url();
+  o.license_version = set.owner().license_version();
+  o.signed_public_key = keys::DeterministicBytes(c.envelope->owner_key());
+  o.signature = OwnerSignature(c);
+  o.deployment_type = set.owner().deployment_type();
+  o.product_type = set.owner().product_type();
+  o.product_type_description = set.owner().product_type_description();
+  o.extra_flags = set.owner().extra_flags();
+  o.extra_info = set.owner().extra_info();
+  o.expiration = set.expiration();
+  o.grace_to = set.grace_to();
+  o.maintenance_to = set.maintenance_to();
+  if (set.next_check_date() != 0) o.next_check_date = set.next_check_date();
+  if (set.admin_warning_date() != 0) {
+    o.admin_warning_date = set.admin_warning_date();
+  }
+  o.audit.registered = c.now;
+  o.audit.updated = c.now;
+  return o;
+}
+
+ModuleRecord MakeModuleRecord(const v1::ModuleLicense& m, int64_t now,
+                              std::string signature) {
+  ModuleRecord r;
+  r.module_name = m.module_name();
+  r.module_description = m.description();
+  r.module_version = m.module_version();
+  r.tooltip = m.tooltip();
+  r.license_type = m.license_type();
+  r.license_number = m.license_number();
+  r.allowed_assocs_mask = m.allowed_assocs_mask();
+  r.extra_flags = m.extra_flags();
+  r.extra_info = m.extra_info();
+  r.audit.registered = now;
+  r.audit.updated = now;
+  r.sort_order = m.sort_order();
+  r.signature = std::move(signature);
+  r.unrestricted = m.unrestricted();
+  r.hidden = m.hidden();
+  r.prerequisite_module = m.prerequisite_module();
+  return r;
+}
+
+std::vector<ModuleRecord> MakeModuleRecords(const Candidate& c) {
+  std::map<uint32_t, std::string> row_signatures;
+  for (const v1::RowSignature& r : c.envelope->row_signatures()) {
+    row_signatures[r.sort_order()] = r.signature().signature();
+  }
+  std::vector<ModuleRecord> modules;
+  for (const v1::ModuleLicense& m : c.set().module_licenses()) {
+    modules.push_back(
+        MakeModuleRecord(m, c.now, row_signatures[m.sort_order()]));
+  }
+  return modules;
+}
+
+// Writes the set; the caller commits.
+absl::Status Install(CrmTransaction& txn, const Candidate& c,
+                     const std::string& raw) {
+  RETURN_IF_ERROR(
+      txn.ReplaceOwner(MakeOwnerRecord(c), MakeModuleRecords(c)).status());
+  RETURN_IF_ERROR(txn.RecordEnvelope(
+      {c.owner(), static_cast<int64_t>(c.set().version()), raw, c.now}));
+  return txn
+      .RecordImport({0, c.owner(), static_cast<int64_t>(c.set().version()),
+                     kAccepted, "", c.now})
+      .status();
+}
+
+// Locks the owner (if installed) and returns its module usage.
+absl::StatusOr<std::vector<ModuleUsage>> LockAndCount(CrmTransaction& txn,
+                                                      const Candidate& c) {
+  absl::StatusOr<OwnerView> locked = txn.LockOwner(c.owner());
+  if (!locked.ok() && !absl::IsNotFound(locked.status())) {
+    return locked.status();
+  }
+  return txn.CountAssigned(c.owner());
+}
+
+// Runs the checks and the install in one transaction. A policy or count
+// rejection is returned in *rejection (and as the result) after rollback;
+// other errors come from the database.
+absl::Status CheckAndInstall(CrmDatabase& db, const Candidate& c,
+                             const std::string& raw, absl::Duration tolerance,
+                             absl::Status* rejection,
+                             std::vector<CountShortfall>* shortfalls) {
+  ASSIGN_OR_RETURN(std::unique_ptr<CrmTransaction> txn, db.BeginWrite());
+  ASSIGN_OR_RETURN(Installation installation, txn->GetInstallation());
+  ASSIGN_OR_RETURN(int64_t installed, txn->HighestImportedVersion(c.owner()));
+  ASSIGN_OR_RETURN(std::vector<ModuleUsage> usage, LockAndCount(*txn, c));
+  *rejection = CheckInstallation(c, installation);
+  if (rejection->ok())
+    *rejection = CheckVersionAndTimes(c, installed, tolerance);
+  if (rejection->ok()) {
+    *shortfalls = FindShortfalls(c.set(), usage);
+    if (!shortfalls->empty()) *rejection = ShortfallError(c, *shortfalls);
+  }
+  if (!rejection->ok()) return *rejection;  // txn rolls back
+  RETURN_IF_ERROR(Install(*txn, c, raw));
+  return txn->Commit();
+}
+
+// Appends a "rejected" entry in its own transaction; returns `rejection`,
+// noting in its message when the entry could not be written.
+absl::Status RecordRejection(CrmDatabase& db, const Candidate& c,
+                             const absl::Status& rejection) {
+  absl::Status recorded = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<CrmTransaction> txn, db.BeginWrite());
+    RETURN_IF_ERROR(
+        txn->RecordImport({0, c.owner(),
+                           static_cast<int64_t>(c.set().version()), kRejected,
+                           std::string(rejection.message()), c.now})
+            .status());
+    return txn->Commit();
+  }();
+  if (recorded.ok()) return rejection;
+  return absl::Status(
+      rejection.code(),
+      absl::StrCat(rejection.message(), " (not recorded in import_history: ",
+                   recorded.ToString(), ")"));
+}
+
+}  // namespace
+
+LicenseImporter::LicenseImporter(const keys::TrustStore* trust,
+                                 const Clock* clock, ImportPolicy policy)
+    : trust_(trust), clock_(clock), policy_(policy) {}
+
+absl::StatusOr<ImportResult> LicenseImporter::Import(
+    CrmDatabase& db, const v1::SignedLicenseSet& envelope,
+    std::vector<CountShortfall>* shortfalls) const {
+  return ImportBytes(db, envelope, envelope.SerializeAsString(), shortfalls);
+}
+
+absl::StatusOr<ImportResult> LicenseImporter::ImportFile(
+    CrmDatabase& db, const std::string& path,
+    std::vector<CountShortfall>* shortfalls) const {
+  if (shortfalls != nullptr) shortfalls->clear();
+  ASSIGN_OR_RETURN(std::string raw,
+                   ReadFileLimited(path, keys::kMaxEnvelopeBytes));
+  ASSIGN_OR_RETURN(v1::SignedLicenseSet envelope,
+                   keys::DecodeSignedLicenseSet(raw));
+  return ImportBytes(db, envelope, raw, shortfalls);
+}
+
+absl::StatusOr<ImportResult> LicenseImporter::ImportBytes(
+    CrmDatabase& db, const v1::SignedLicenseSet& envelope,
+    const std::string& raw, std::vector<CountShortfall>* shortfalls) const {
+  if (shortfalls != nullptr) shortfalls->clear();
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(keys::VerifiedLicenseSet verified,
+                   trust_->VerifyLicenseSet(envelope, now));
+  const Candidate c{&envelope, &verified, absl::ToUnixSeconds(now)};
+  absl::Status rejection;
+  std::vector<CountShortfall> found;
+  absl::Status status =
+      CheckAndInstall(db, c, raw, policy_.future_tolerance, &rejection, &found);
+  if (shortfalls != nullptr) *shortfalls = found;
+  if (!rejection.ok()) return RecordRejection(db, c, rejection);
+  if (!status.ok()) return status;
+  return ImportResult{c.owner(), c.set().version(),
+                      c.set().module_licenses_size()};
+}
+
+}  // namespace superlicense::client
