@@ -14,3 +14,7 @@ target_link_libraries(crm_database_test PRIVATE superlicense_client_db
 superlicense_test(license_importer_test client/license_importer_test.cc)
 target_link_libraries(license_importer_test PRIVATE superlicense_client_db
                       superlicense_postgres_server)
+
+superlicense_test(license_assigner_test client/license_assigner_test.cc)
+target_link_libraries(license_assigner_test PRIVATE superlicense_client_db
+                      superlicense_postgres_server)
