@@ -241,8 +241,7 @@ void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result) {
       "issue", "Issue the next license set version of a customer");
   c->add_option("--serial", issue->serial, "Customer serial")->required();
   c->add_option("--module", issue->modules,
-                "NAME=COUNT, e.g. user=5 or saint=1")
-      ->required();
+                "NAME=COUNT, e.g. user=5 or saint=1");
   c->add_option("--plan", issue->modules,
                 "PLAN=COUNT, e.g. ten-sales-premium=10");
   c->add_option("--metered", issue->metered, "SERVICE=BASE+PERUSER");
