@@ -2,8 +2,8 @@
 // SuperOffice licensing tables (ModuleOwner, ModuleLicense, LicenseAssocLink,
 // LicenseSatlLink; columns as in docs/DOMAIN.md) plus the client's own tables
 // (installation, license_envelope, import_history, associate,
-// clock_watermark). Two backends share one logical schema: SQLite
-// ("sqlite:PATH") and PostgreSQL ("postgresql://..." libpq URI).
+// clock_watermark, license_change). Two backends share one logical schema:
+// SQLite ("sqlite:PATH") and PostgreSQL ("postgresql://..." libpq URI).
 //
 // Callers see typed records, never SQL. Every value reaches the database as a
 // bound parameter.
@@ -61,7 +61,7 @@
 namespace superlicense::client {
 
 // The schema version this library creates and understands.
-inline constexpr int kCrmSchemaVersion = 1;
+inline constexpr int kCrmSchemaVersion = 2;
 
 // Audit columns shared by the CRM tables.
 struct AuditColumns {
@@ -230,6 +230,12 @@ class CrmReader {
   // Returns every row of every table as text, in a stable order; for tests
   // and diagnostics.
   virtual absl::StatusOr<std::string> Dump() = 0;
+  // Returns the change stamp: a number that changes with every committed
+  // change to ModuleOwner, ModuleLicense, LicenseAssocLink, LicenseSatlLink,
+  // license_envelope, clock_watermark or installation, including edits made
+  // with raw SQL behind this library's back (database triggers maintain
+  // it). Equal stamps mean none of those tables changed in between.
+  virtual absl::StatusOr<int64_t> ChangeStamp() = 0;
 };
 
 // A write transaction. Rolls back on destruction unless Commit() succeeded.
@@ -241,6 +247,11 @@ class CrmTransaction : public CrmReader {
  public:
   // Sets the single installation row (insert or replace).
   virtual absl::Status SetInstallation(const Installation& installation) = 0;
+
+  // Returns the installation row, locked until the transaction ends: write
+  // transactions that start with it (imports) run one after another, even
+  // when the owner is not installed yet. NOT_FOUND when not initialised.
+  virtual absl::StatusOr<Installation> LockInstallation() = 0;
 
   // Locks the owner row and its module rows until the transaction ends and
   // returns them with their links. NOT_FOUND when the owner is not

@@ -33,23 +33,6 @@ struct Context {
 
 bool IsPlan(const ModuleRecord& m) { return m.extra_flags == kPlanFlag; }
 
-absl::StatusOr<Associate> FindAssociate(CrmReader& reader,
-                                        absl::string_view associate) {
-  int64_t id = 0;
-  if (!associate.empty() &&
-      associate.find_first_not_of("0123456789") == absl::string_view::npos &&
-      absl::SimpleAtoi(associate, &id)) {
-    absl::StatusOr<Associate> found = reader.FindAssociateById(id);
-    if (found.ok() || !absl::IsNotFound(found.status())) return found;
-  }
-  absl::StatusOr<Associate> found = reader.FindAssociateByName(associate);
-  if (absl::IsNotFound(found.status())) {
-    return absl::NotFoundError(
-        absl::StrCat("associate \"", associate, "\" not found"));
-  }
-  return found;
-}
-
 // Splits "owner.module" into the installed owner's name and the module name.
 absl::Status SplitModule(CrmReader& reader, absl::string_view module,
                          std::string* owner, std::string* name) {
@@ -190,6 +173,23 @@ std::set<std::string> ToRemove(const Context& ctx, const std::string& name) {
 }
 
 }  // namespace
+
+absl::StatusOr<Associate> FindAssociate(CrmReader& reader,
+                                        absl::string_view associate) {
+  int64_t id = 0;
+  if (!associate.empty() &&
+      associate.find_first_not_of("0123456789") == absl::string_view::npos &&
+      absl::SimpleAtoi(associate, &id)) {
+    absl::StatusOr<Associate> found = reader.FindAssociateById(id);
+    if (found.ok() || !absl::IsNotFound(found.status())) return found;
+  }
+  absl::StatusOr<Associate> found = reader.FindAssociateByName(associate);
+  if (absl::IsNotFound(found.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("associate \"", associate, "\" not found"));
+  }
+  return found;
+}
 
 absl::Status LicenseAssigner::Assign(CrmDatabase& db,
                                      absl::string_view associate,

@@ -21,6 +21,7 @@
 #define SUPERLICENSE_CLIENT_LICENSE_ASSIGNER_H_
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/crm_database.h"
 
@@ -28,6 +29,12 @@ namespace superlicense::client {
 
 // The comment prefix of LicenseAssocLink rows implied by a plan.
 inline constexpr absl::string_view kPlanCommentPrefix = "plan:";
+
+// Finds an associate by its id (digits; associate_id as in
+// LicenseAssocLink.assocId) or, when no associate has that id, by its unique
+// name. NOT_FOUND: `associate "NAME" not found`.
+absl::StatusOr<Associate> FindAssociate(CrmReader& reader,
+                                        absl::string_view associate);
 
 class LicenseAssigner {
  public:

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/internal/set_records.h"
 #include "keys/file_io.h"
 #include "keys/license_set_envelope.h"
 #include "keys/status_macros.h"
@@ -118,80 +119,14 @@ absl::Status ShortfallError(const Candidate& c,
       "fewer licenses than are in use: ", absl::StrJoin(lines, "; ")));
 }
 
-std::string OwnerSignature(const Candidate& c) {
-  const std::string& key_id = c.verified->owner_certificate.key().key_id();
-  for (const v1::Signature& s : c.envelope->signatures()) {
-    if (s.key_id() == key_id) return s.signature();
-  }
-  return "";  // unreachable: the set verified against this key
-}
-
-OwnerRecord MakeOwnerRecord(const Candidate& c) {
-  const v1::LicenseSet& set = c.set();
-  OwnerRecord o;
-  o.owner_name = set.owner().owner_name();
-  o.owner_description = set.owner().description();
-  o.license_url = set.owner().license_url();
-  o.license_version = set.owner().license_version();
-  o.signed_public_key = keys::DeterministicBytes(c.envelope->owner_key());
-  o.signature = OwnerSignature(c);
-  o.deployment_type = set.owner().deployment_type();
-  o.product_type = set.owner().product_type();
-  o.product_type_description = set.owner().product_type_description();
-  o.extra_flags = set.owner().extra_flags();
-  o.extra_info = set.owner().extra_info();
-  o.expiration = set.expiration();
-  o.grace_to = set.grace_to();
-  o.maintenance_to = set.maintenance_to();
-  if (set.next_check_date() != 0) o.next_check_date = set.next_check_date();
-  if (set.admin_warning_date() != 0) {
-    o.admin_warning_date = set.admin_warning_date();
-  }
-  o.audit.registered = c.now;
-  o.audit.updated = c.now;
-  return o;
-}
-
-ModuleRecord MakeModuleRecord(const v1::ModuleLicense& m, int64_t now,
-                              std::string signature) {
-  ModuleRecord r;
-  r.module_name = m.module_name();
-  r.module_description = m.description();
-  r.module_version = m.module_version();
-  r.tooltip = m.tooltip();
-  r.license_type = m.license_type();
-  r.license_number = m.license_number();
-  r.allowed_assocs_mask = m.allowed_assocs_mask();
-  r.extra_flags = m.extra_flags();
-  r.extra_info = m.extra_info();
-  r.audit.registered = now;
-  r.audit.updated = now;
-  r.sort_order = m.sort_order();
-  r.signature = std::move(signature);
-  r.unrestricted = m.unrestricted();
-  r.hidden = m.hidden();
-  r.prerequisite_module = m.prerequisite_module();
-  return r;
-}
-
-std::vector<ModuleRecord> MakeModuleRecords(const Candidate& c) {
-  std::map<uint32_t, std::string> row_signatures;
-  for (const v1::RowSignature& r : c.envelope->row_signatures()) {
-    row_signatures[r.sort_order()] = r.signature().signature();
-  }
-  std::vector<ModuleRecord> modules;
-  for (const v1::ModuleLicense& m : c.set().module_licenses()) {
-    modules.push_back(
-        MakeModuleRecord(m, c.now, row_signatures[m.sort_order()]));
-  }
-  return modules;
-}
-
 // Writes the set; the caller commits.
 absl::Status Install(CrmTransaction& txn, const Candidate& c,
                      const std::string& raw) {
   RETURN_IF_ERROR(
-      txn.ReplaceOwner(MakeOwnerRecord(c), MakeModuleRecords(c)).status());
+      txn.ReplaceOwner(
+             internal::MakeOwnerRecord(*c.envelope, *c.verified, c.now),
+             internal::MakeModuleRecords(*c.envelope, *c.verified, c.now))
+          .status());
   RETURN_IF_ERROR(txn.RecordEnvelope(
       {c.owner(), static_cast<int64_t>(c.set().version()), raw, c.now}));
   return txn
@@ -218,9 +153,11 @@ absl::Status CheckAndInstall(CrmDatabase& db, const Candidate& c,
                              absl::Status* rejection,
                              std::vector<CountShortfall>* shortfalls) {
   ASSIGN_OR_RETURN(std::unique_ptr<CrmTransaction> txn, db.BeginWrite());
-  ASSIGN_OR_RETURN(Installation installation, txn->GetInstallation());
-  ASSIGN_OR_RETURN(int64_t installed, txn->HighestImportedVersion(c.owner()));
+  // Lock first: the version must be read after any concurrent import has
+  // committed (PostgreSQL row locks; SQLite has one writer anyway).
+  ASSIGN_OR_RETURN(Installation installation, txn->LockInstallation());
   ASSIGN_OR_RETURN(std::vector<ModuleUsage> usage, LockAndCount(*txn, c));
+  ASSIGN_OR_RETURN(int64_t installed, txn->HighestImportedVersion(c.owner()));
   *rejection = CheckInstallation(c, installation);
   if (rejection->ok())
     *rejection = CheckVersionAndTimes(c, installed, tolerance);

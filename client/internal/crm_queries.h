@@ -21,7 +21,7 @@ class CrmQueries {
   explicit CrmQueries(SqlConnection& db) : db_(db) {}  // db: not owned
 
   // Reads (see CrmReader). `lock` adds row locks (PostgreSQL FOR UPDATE).
-  absl::StatusOr<Installation> GetInstallation();
+  absl::StatusOr<Installation> GetInstallation(bool lock = false);
   absl::StatusOr<OwnerView> GetOwner(absl::string_view owner_name, bool lock);
   absl::StatusOr<std::vector<std::string>> ListOwnerNames();
   absl::StatusOr<Associate> FindAssociateById(int64_t id);
@@ -35,6 +35,7 @@ class CrmQueries {
       absl::string_view owner_name);
   absl::StatusOr<int64_t> GetClockWatermark(absl::string_view owner_name);
   absl::StatusOr<std::string> Dump();
+  absl::StatusOr<int64_t> ChangeStamp();
 
   // Writes (see CrmTransaction).
   absl::Status SetInstallation(const Installation& installation);

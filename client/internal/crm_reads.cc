@@ -20,13 +20,15 @@ const char* CrmQueries::ForUpdate() const {
   return db_.dialect() == SqlDialect::kPostgres ? " FOR UPDATE" : "";
 }
 
-absl::StatusOr<Installation> CrmQueries::GetInstallation() {
-  ASSIGN_OR_RETURN(auto rows,
-                   db_.Query(R"(SELECT "serial", "company_name", "site_kind",
+absl::StatusOr<Installation> CrmQueries::GetInstallation(bool lock) {
+  ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(absl::StrCat(R"(SELECT "serial", "company_name", "site_kind",
                    "satellite_id" FROM "installation")",
-                             {}));
+                             lock ? ForUpdate() : ""),
+                {}));
   if (rows.empty()) {
-    return absl::NotFoundError("installation identity is not set");
+    return absl::NotFoundError("installation not initialised: no serial is set");
   }
   Installation out;
   out.serial = rows[0][0].s;
@@ -188,6 +190,18 @@ absl::StatusOr<int64_t> CrmQueries::GetClockWatermark(
                                         R"("owner_name" = $1)",
                                         {Text(owner_name)}));
   return rows.empty() ? 0 : rows[0][0].i;
+}
+
+absl::StatusOr<int64_t> CrmQueries::ChangeStamp() {
+  ASSIGN_OR_RETURN(auto rows,
+                   db_.Query(R"(SELECT "stamp" FROM "license_change")", {}));
+  if (rows.size() != 1 || rows[0][0].kind != SqlValue::Kind::kInt) {
+    return absl::InternalError(
+        absl::StrCat("table license_change must hold exactly one integer "
+                     "stamp; it holds ",
+                     rows.size(), " rows"));
+  }
+  return rows[0][0].i;
 }
 
 absl::StatusOr<std::string> CrmQueries::Dump() {

@@ -124,6 +124,57 @@ const std::vector<std::string>& SchemaV1() {
   return *statements;
 }
 
+// The tables whose every committed change moves the change stamp.
+const std::vector<std::string>& StampedTables() {
+  static const auto* tables = new std::vector<std::string>{
+      "ModuleOwner",     "ModuleLicense",    "LicenseAssocLink",
+      "LicenseSatlLink", "license_envelope", "clock_watermark",
+      "installation"};
+  return *tables;
+}
+
+// Version 2: the change stamp (CrmReader::ChangeStamp()). One row, bumped by
+// triggers, so that edits made with raw SQL move it too. The increment is an
+// UPDATE of the row, so it is transactional: a rolled-back change leaves the
+// stamp alone, and a reader never sees the new stamp before the change.
+std::vector<std::string> SchemaV2(SqlDialect dialect) {
+  std::vector<std::string> statements = {
+      R"(CREATE TABLE "license_change" (
+  "license_change_id" {INT} PRIMARY KEY CHECK ("license_change_id" = 1),
+  "stamp" {INT} NOT NULL))",
+      R"(INSERT INTO "license_change" ("license_change_id", "stamp")
+  VALUES (1, 1))",
+  };
+  if (dialect == SqlDialect::kPostgres) {
+    // One statement-level trigger per table and event; TRUNCATE included.
+    statements.push_back(
+        R"(CREATE FUNCTION "license_change_bump"() RETURNS trigger
+  LANGUAGE plpgsql AS $body$
+BEGIN
+  UPDATE "license_change" SET "stamp" = "stamp" + 1;
+  RETURN NULL;
+END
+$body$)");
+    for (const std::string& table : StampedTables()) {
+      statements.push_back(absl::StrCat(
+          R"(CREATE TRIGGER "license_change_)", table,
+          R"(" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ")", table,
+          R"(" FOR EACH STATEMENT EXECUTE FUNCTION "license_change_bump"())"));
+    }
+    return statements;
+  }
+  // SQLite has row-level triggers only; writers are serialised anyway.
+  for (const std::string& table : StampedTables()) {
+    for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
+      statements.push_back(absl::StrCat(
+          R"(CREATE TRIGGER "license_change_)", table, "_", event,
+          R"(" AFTER )", event, R"( ON ")", table,
+          R"(" BEGIN UPDATE "license_change" SET "stamp" = "stamp" + 1; END)"));
+    }
+  }
+  return statements;
+}
+
 std::string Render(SqlDialect dialect, const std::string& sql) {
   if (dialect == SqlDialect::kSqlite) {
     return absl::StrReplaceAll(sql,
@@ -159,9 +210,15 @@ absl::Status ApplyMigrations(SqlConnection& db) {
                      kCrmSchemaVersion, "; upgrade the client"));
   }
   if (version == kCrmSchemaVersion) return absl::OkStatus();
-  // Only version 1 exists; later migrations append statement lists here.
-  for (const std::string& statement : SchemaV1()) {
-    RETURN_IF_ERROR(db.Exec(Render(db.dialect(), statement)));
+  if (version < 1) {
+    for (const std::string& statement : SchemaV1()) {
+      RETURN_IF_ERROR(db.Exec(Render(db.dialect(), statement)));
+    }
+  }
+  if (version < 2) {
+    for (const std::string& statement : SchemaV2(db.dialect())) {
+      RETURN_IF_ERROR(db.Exec(Render(db.dialect(), statement)));
+    }
   }
   RETURN_IF_ERROR(db.Exec(R"(DELETE FROM "schema_version")"));
   return db
@@ -193,7 +250,7 @@ const std::vector<std::string>& SchemaTables() {
       "schema_version",  "installation",     "associate",
       "ModuleOwner",     "ModuleLicense",    "LicenseAssocLink",
       "LicenseSatlLink", "license_envelope", "import_history",
-      "clock_watermark"};
+      "clock_watermark", "license_change"};
   return *tables;
 }
 

@@ -62,6 +62,9 @@ class SqlReader : public Base {
   absl::StatusOr<std::string> Dump() override {
     return Run<std::string>([&] { return q().Dump(); });
   }
+  absl::StatusOr<int64_t> ChangeStamp() override {
+    return Run<int64_t>([&] { return q().ChangeStamp(); });
+  }
 
  protected:
   virtual CrmQueries& q() = 0;
@@ -94,6 +97,9 @@ class SqlCrmTransaction final : public SqlReader<CrmTransaction> {
 
   absl::Status SetInstallation(const Installation& i) override {
     return RunStatus([&] { return queries_.SetInstallation(i); });
+  }
+  absl::StatusOr<Installation> LockInstallation() override {
+    return Run<Installation>([&] { return q().GetInstallation(true); });
   }
   absl::StatusOr<OwnerView> LockOwner(absl::string_view owner_name) override {
     return Run<OwnerView>([&] { return queries_.GetOwner(owner_name, true); });

@@ -170,7 +170,8 @@ TEST_P(CrmDatabaseTest, CreatesSchema) {
   for (const char* table :
        {"ModuleOwner:", "ModuleLicense:", "LicenseAssocLink:",
         "LicenseSatlLink:", "installation:", "license_envelope:",
-        "import_history:", "associate:", "clock_watermark:"}) {
+        "import_history:", "associate:", "clock_watermark:",
+        "license_change:"}) {
     EXPECT_THAT(*dump, HasSubstr(table));
   }
 }
@@ -422,6 +423,102 @@ TEST_P(CrmDatabaseTest, EnvelopesHistoryAndWatermark) {
   ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
   EXPECT_THAT(txn->RecordEnvelope({"ACME", 3, "", 1}),
               StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_P(CrmDatabaseTest, ChangeStampMovesOnCommittedLicensingWrites) {
+  auto db = OpenOrDie();
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK_AND_ASSIGN(int64_t stamp, db->ChangeStamp());
+  // Reads, rolled-back writes and tables outside licensing leave it alone.
+  ASSERT_OK(db->ListOwnerNames().status());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    ASSERT_OK(
+        txn->SetInstallation({"1010000014", "Co", SiteKind::kCentral, 0}));
+    EXPECT_THAT(txn->ChangeStamp(), IsOkAndHolds(::testing::Ne(stamp)));
+  }  // rolled back
+  EXPECT_THAT(db->ChangeStamp(), IsOkAndHolds(stamp));
+  // Every write through the library moves it.
+  int64_t last = stamp;
+  auto expect_moved = [&](const char* what) {
+    ASSERT_OK_AND_ASSIGN(int64_t now, db->ChangeStamp());
+    EXPECT_NE(now, last) << what;
+    last = now;
+  };
+  OwnerView view = InstallOwner(*db, {MakeModule("user", 10)});
+  ASSERT_EQ(view.modules.size(), 1u);
+  expect_moved("ReplaceOwner");
+  int64_t alice = AddAssociate(*db, "alice");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    AssocLinkRecord link;
+    link.module_license_id = view.modules[0].id;
+    link.assoc_id = alice;
+    ASSERT_OK(txn->InsertAssocLink(link).status());
+    ASSERT_OK(txn->Commit());
+  }
+  expect_moved("InsertAssocLink");
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    ASSERT_OK(txn->RaiseClockWatermark("ACME", 500));
+    ASSERT_OK(txn->Commit());
+  }
+  expect_moved("RaiseClockWatermark");
+  // Raw SQL on another connection, behind the library's back: every
+  // licensing table, every kind of statement.
+  for (const char* sql : {
+           R"(UPDATE "ModuleLicense" SET "licenseNumber" = 99)",
+           R"(UPDATE "ModuleOwner" SET "graceTo" = 1)",
+           R"(DELETE FROM "LicenseAssocLink")",
+           R"(INSERT INTO "LicenseSatlLink" ("moduleLicenseId", "satelliteId",
+              "encryptedCheck") SELECT "ModuleLicense_id", 7, '' FROM
+              "ModuleLicense")",
+           R"(INSERT INTO "license_envelope" ("owner_name", "version",
+              "envelope", "imported_at") VALUES ('ACME', 1, '', 0))",
+           R"(UPDATE "license_envelope" SET "version" = 2)",
+           R"(DELETE FROM "license_envelope")",
+           R"(UPDATE "clock_watermark" SET "newest_seen" = 1)",
+           R"(INSERT INTO "installation" VALUES (1, '1010000014', 'Co', 0, 0))",
+           R"(UPDATE "installation" SET "serial" = '1010000022')",
+       }) {
+    ExecRaw(sql);
+    expect_moved(sql);
+  }
+}
+
+TEST_P(CrmDatabaseTest, MigratesVersion1Database) {
+  {
+    auto db = OpenOrDie();
+    ASSERT_NE(db, nullptr);
+    InstallOwner(*db, {MakeModule("user", 10)});
+  }
+  // Turn the database back into what version 1 created.
+  if (GetParam() == "sqlite") {
+    std::string sql;
+    for (const char* table :
+         {"ModuleOwner", "ModuleLicense", "LicenseAssocLink", "LicenseSatlLink",
+          "license_envelope", "clock_watermark", "installation"}) {
+      for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
+        absl::StrAppend(&sql, "DROP TRIGGER \"license_change_", table, "_",
+                        event, "\"; ");
+      }
+    }
+    ExecRaw(sql +
+            "DROP TABLE license_change; UPDATE schema_version SET "
+            "version = 1;");
+  } else {
+    ExecRaw(
+        "DROP FUNCTION license_change_bump() CASCADE; DROP TABLE "
+        "license_change; UPDATE schema_version SET version = 1;");
+  }
+  auto db = OpenOrDie();
+  ASSERT_NE(db, nullptr);
+  EXPECT_THAT(db->SchemaVersion(), IsOkAndHolds(2));
+  ASSERT_OK_AND_ASSIGN(OwnerView view, db->GetOwner("ACME"));
+  EXPECT_EQ(view.modules.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(int64_t stamp, db->ChangeStamp());
+  ExecRaw(R"(UPDATE "ModuleLicense" SET "licenseNumber" = 11)");
+  EXPECT_THAT(db->ChangeStamp(), IsOkAndHolds(::testing::Ne(stamp)));
 }
 
 // The assignment pattern: lock the module, count, insert only if below N;
