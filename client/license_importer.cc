@@ -170,6 +170,14 @@ absl::Status CheckAndInstall(CrmDatabase& db, const Candidate& c,
   return txn->Commit();
 }
 
+// The version column of import_history is signed 64-bit: a version beyond
+// it (always rejected) is recorded as 0; the message keeps the real value.
+int64_t HistoryVersion(uint64_t version) {
+  return version > static_cast<uint64_t>(INT64_MAX)
+             ? 0
+             : static_cast<int64_t>(version);
+}
+
 // Appends a "rejected" entry in its own transaction; returns `rejection`,
 // noting in its message when the entry could not be written.
 absl::Status RecordRejection(CrmDatabase& db, const Candidate& c,
@@ -177,9 +185,8 @@ absl::Status RecordRejection(CrmDatabase& db, const Candidate& c,
   absl::Status recorded = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<CrmTransaction> txn, db.BeginWrite());
     RETURN_IF_ERROR(
-        txn->RecordImport({0, c.owner(),
-                           static_cast<int64_t>(c.set().version()), kRejected,
-                           std::string(rejection.message()), c.now})
+        txn->RecordImport({0, c.owner(), HistoryVersion(c.set().version()),
+                           kRejected, std::string(rejection.message()), c.now})
             .status());
     return txn->Commit();
   }();
@@ -208,9 +215,17 @@ absl::StatusOr<ImportResult> LicenseImporter::ImportFile(
   if (shortfalls != nullptr) shortfalls->clear();
   ASSIGN_OR_RETURN(std::string raw,
                    ReadFileLimited(path, keys::kMaxEnvelopeBytes));
-  ASSIGN_OR_RETURN(v1::SignedLicenseSet envelope,
-                   keys::DecodeSignedLicenseSet(raw));
-  return ImportBytes(db, envelope, raw, shortfalls);
+  if (raw.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the file is empty"));
+  }
+  absl::StatusOr<v1::SignedLicenseSet> envelope =
+      keys::DecodeSignedLicenseSet(raw);
+  if (!envelope.ok()) {
+    return absl::Status(envelope.status().code(),
+                        absl::StrCat(path, ": ", envelope.status().message()));
+  }
+  return ImportBytes(db, *envelope, raw, shortfalls);
 }
 
 absl::StatusOr<ImportResult> LicenseImporter::ImportBytes(

@@ -9,10 +9,12 @@
 #include "client/license_assigner.h"
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,82 +22,59 @@
 #include "client/license_importer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "keys/license_set_envelope.h"
-#include "keys/public_key_file.h"
-#include "keys/software_signer.h"
-#include "keys/trust_store.h"
+#include "tests/support/client_fixture.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/postgres_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace superlicense::client {
 namespace {
 
+using ::superlicense::testing::ClientPki;
 using ::superlicense::testing::FakeClock;
-using ::superlicense::testing::IsOk;
-using ::superlicense::testing::PostgresServer;
+using ::superlicense::testing::MakeModuleRow;
+using ::superlicense::testing::OpenedDatabase;
 using ::superlicense::testing::StatusIs;
 using ::superlicense::testing::TempDir;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-constexpr int64_t kDay = 86400;
-constexpr int64_t kNow = 1798761600;  // 2027-01-01
-constexpr char kSerial[] = "1010000014";
-constexpr char kOwner[] = "SUPEROFFICE";
+constexpr int64_t kNow = testing::kClientNow;
+constexpr const char* kOwner = testing::kClientOwner;
 constexpr absl::StatusCode kPrecondition =
     absl::StatusCode::kFailedPrecondition;
 
-std::unique_ptr<keys::Signer> NewKey() {
-  auto signer = keys::GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519);
-  EXPECT_OK(signer.status());
-  return *std::move(signer);
-}
-
-v1::ModuleLicense Module(const std::string& name, uint32_t number,
-                         uint32_t sort_order) {
-  v1::ModuleLicense m;
-  m.set_module_name(name);
-  m.set_description("desc of " + name);
-  m.set_license_type(v1::LICENSE_TYPE_USER);
-  m.set_license_number(number);
-  m.set_allowed_assocs_mask(1);
-  m.set_sort_order(sort_order);
-  return m;
-}
-
-v1::LicenseSet MakeSet() {
-  v1::LicenseSet set;
-  set.mutable_owner()->set_owner_name(kOwner);
-  set.mutable_owner()->set_description("SuperOffice AS");
-  set.mutable_owner()->set_license_version(1);
-  set.mutable_customer()->set_company_name("Example Company AS");
-  set.mutable_customer()->set_serial(kSerial);
-  set.mutable_site()->set_kind(v1::SITE_KIND_CENTRAL);
-  set.set_version(1);
-  set.set_issued_at(kNow - 3600);
-  set.set_expiration(kNow + 300 * kDay);
-  set.set_grace_to(kNow + 330 * kDay);
-  set.set_maintenance_to(kNow + 300 * kDay);
-  v1::ModuleLicense user = Module("user", 10, 10);
+// The set described at the top, version `version`, followed by `extra` rows
+// (whose sort orders must be above 60).
+v1::LicenseSet MakeSet(uint64_t version = 1,
+                       const std::vector<v1::ModuleLicense>& extra = {}) {
+  v1::ModuleLicense user = MakeModuleRow("user", 10, 10);
   user.set_allowed_assocs_mask(1 | 2);
-  v1::ModuleLicense web = Module("web", 3, 20);
+  v1::ModuleLicense web = MakeModuleRow("web", 3, 20);
   web.set_prerequisite_module("user");
-  v1::ModuleLicense quote = Module("quote-cal", 2, 30);
+  v1::ModuleLicense quote = MakeModuleRow("quote-cal", 2, 30);
   quote.set_prerequisite_module("user");
-  v1::ModuleLicense visible = Module("visible-for", 1, 40);
+  v1::ModuleLicense visible = MakeModuleRow("visible-for", 1, 40);
   visible.set_unrestricted(true);
-  v1::ModuleLicense sale = Module("sale-cal", 10, 50);
+  v1::ModuleLicense sale = MakeModuleRow("sale-cal", 10, 50);
   sale.set_hidden(true);
-  v1::ModuleLicense plan = Module("ten-sales", 21, 60);
+  v1::ModuleLicense plan = MakeModuleRow("ten-sales", 21, 60);
   plan.set_extra_flags(1);
   plan.set_extra_info("set=user,web,sale-cal,t2");
-  for (const v1::ModuleLicense& m : {user, web, quote, visible, sale, plan}) {
-    *set.add_module_licenses() = m;
-  }
-  return set;
+  std::vector<v1::ModuleLicense> rows = {user, web, quote, visible, sale, plan};
+  rows.insert(rows.end(), extra.begin(), extra.end());
+  return testing::MakeLicenseSet(testing::kClientSerial, version, rows);
+}
+
+// A plan row: extraFlags 1, extraInfo "set=SET".
+v1::ModuleLicense PlanRow(const std::string& name, const std::string& set,
+                          uint32_t sort_order) {
+  v1::ModuleLicense plan = MakeModuleRow(name, 10, sort_order);
+  plan.set_extra_flags(1);
+  plan.set_extra_info("set=" + set);
+  return plan;
 }
 
 class LicenseAssignerTest : public ::testing::TestWithParam<std::string> {
@@ -103,65 +82,27 @@ class LicenseAssignerTest : public ::testing::TestWithParam<std::string> {
   LicenseAssignerTest() : clock_(absl::FromUnixSeconds(kNow)) {}
 
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(OpenDatabase());
-    ASSERT_OK(SetInstallation());
-    ASSERT_NO_FATAL_FAILURE(ImportSet());
-  }
-
-  void OpenDatabase() {
-    url_ = "sqlite:" + temp_.File("crm.db");
-    if (GetParam() != "sqlite") {
-      auto server = PostgresServer::Shared();
-      ASSERT_THAT(server, IsOk()) << "PostgreSQL test server unavailable";
-      ASSERT_OK_AND_ASSIGN(url_, (*server)->CreateDatabase());
-    }
-    ASSERT_OK_AND_ASSIGN(db_, CrmDatabase::Open(url_));
-  }
-
-  absl::Status SetInstallation() {
-    auto txn = db_->BeginWrite();
-    if (!txn.ok()) return txn.status();
-    Installation installation;
-    installation.serial = kSerial;
-    installation.company_name = "Example Company AS";
-    if (auto s = (*txn)->SetInstallation(installation); !s.ok()) return s;
-    return (*txn)->Commit();
-  }
-
-  void ImportSet() {
-    std::unique_ptr<keys::Signer> root = NewKey();
-    std::unique_ptr<keys::Signer> owner_key = NewKey();
-    v1::TrustBundle bundle;
-    bundle.set_version(1);
-    bundle.set_threshold(1);
-    *bundle.add_root_keys() = keys::PublicKeyOf(*root, "root-1");
-    ASSERT_OK_AND_ASSIGN(v1::SignedTrustBundle signed_bundle,
-                         keys::SignTrustBundle(*root, bundle));
-    ASSERT_OK_AND_ASSIGN(keys::TrustStore store,
-                         keys::TrustStore::FromAnchor(signed_bundle));
-    v1::OwnerKeyCertificate c;
-    c.set_owner_name(kOwner);
-    *c.mutable_key() = keys::PublicKeyOf(*owner_key, "");
-    c.set_issued_at(kNow - 30 * kDay);
-    c.set_valid_from(kNow - 30 * kDay);
-    c.set_valid_until(kNow + 365 * kDay);
-    ASSERT_OK_AND_ASSIGN(v1::SignedPublicKey certificate,
-                         keys::CertifyOwnerKey(*root, c));
+    ASSERT_OK_AND_ASSIGN(ClientPki pki, ClientPki::Create());
+    pki_ = std::make_unique<ClientPki>(std::move(pki));
     ASSERT_OK_AND_ASSIGN(
-        v1::SignedLicenseSet envelope,
-        keys::SignLicenseSet(MakeSet(), *owner_key, certificate));
-    LicenseImporter importer(&store, &clock_);
+        OpenedDatabase opened,
+        testing::OpenInstalledDatabase(GetParam(), temp_, "crm.db"));
+    url_ = opened.url;
+    db_ = std::move(opened.db);
+    ASSERT_NO_FATAL_FAILURE(ImportSet(MakeSet()));
+  }
+
+  // Signs and imports `set` (a higher version than the installed one).
+  void ImportSet(const v1::LicenseSet& set) {
+    ASSERT_OK_AND_ASSIGN(v1::SignedLicenseSet envelope, pki_->Sign(set));
+    LicenseImporter importer(&pki_->trust(), &clock_);
     ASSERT_OK(importer.Import(*db_, envelope).status());
   }
 
   // Adds an associate; returns its id.
   int64_t AddAssociate(const std::string& name, int64_t type = 1) {
-    auto txn = db_->BeginWrite();
-    EXPECT_OK(txn.status());
-    if (!txn.ok()) return 0;
-    auto id = (*txn)->AddAssociate({0, name, type, true});
+    absl::StatusOr<int64_t> id = testing::AddAssociate(*db_, name, type);
     EXPECT_OK(id.status());
-    EXPECT_OK((*txn)->Commit());
     return id.ok() ? *id : 0;
   }
 
@@ -182,6 +123,29 @@ class LicenseAssignerTest : public ::testing::TestWithParam<std::string> {
     return held;
   }
 
+  // Returns, per module name, the SUM of its links' licenseNumber and the
+  // number of its links; modules without links are left out.
+  std::map<std::string, std::pair<int64_t, int>> Usage() {
+    std::map<std::string, std::pair<int64_t, int>> usage;
+    auto view = db_->GetOwner(kOwner);
+    EXPECT_OK(view.status());
+    if (!view.ok()) return usage;
+    for (const AssocLinkRecord& link : view->assoc_links) {
+      for (const ModuleRecord& m : view->modules) {
+        if (m.id != link.module_license_id) continue;
+        usage[m.module_name].first += link.license_number;
+        usage[m.module_name].second += 1;
+      }
+    }
+    return usage;
+  }
+
+  std::string Dump() {
+    auto dump = db_->Dump();
+    EXPECT_OK(dump.status());
+    return dump.ok() ? *dump : "";
+  }
+
   absl::Status Assign(const std::string& assoc, const std::string& module) {
     return assigner_.Assign(*db_, assoc, module);
   }
@@ -191,6 +155,7 @@ class LicenseAssignerTest : public ::testing::TestWithParam<std::string> {
 
   TempDir temp_;
   FakeClock clock_;
+  std::unique_ptr<ClientPki> pki_;
   std::string url_;
   std::unique_ptr<CrmDatabase> db_;
   LicenseAssigner assigner_;
@@ -328,6 +293,139 @@ TEST_P(LicenseAssignerTest, ConcurrentAssignmentNeverExceedsTheCount) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 3);
   EXPECT_EQ(full.load(), kThreads - 3);
+}
+
+// Module names that would break SQL built by concatenation; the second has a
+// dot whose prefix is no owner, so it is a plain module name.
+const char kNastyModule[] = "it's \"q\"'); DROP TABLE \"ModuleLicense\"; --";
+const char kNastyDotted[] = "x.y' OR '1'='1\"; DELETE FROM \"associate\" --";
+const char kNastyAssociate[] =
+    "Robert'); DROP TABLE \"LicenseAssocLink\"; -- \"x\"";
+
+TEST_P(LicenseAssignerTest, NastyModuleAndAssociateNamesAreJustNames) {
+  v1::ModuleLicense nasty = MakeModuleRow(kNastyModule, 1, 70);
+  nasty.set_prerequisite_module("user");
+  v1::ModuleLicense dotted = MakeModuleRow(kNastyDotted, 5, 80);
+  dotted.set_hidden(true);
+  ASSERT_NO_FATAL_FAILURE(ImportSet(MakeSet(
+      2, {nasty, dotted,
+          PlanRow("nasty-plan", absl::StrCat("user,", kNastyDotted), 90)})));
+  const int64_t id = AddAssociate(kNastyAssociate);
+  AddAssociate("bob");
+
+  // Rejections name the module and the associate and write nothing.
+  std::string before = Dump();
+  EXPECT_THAT(Assign(kNastyAssociate, kNastyModule),
+              StatusIs(kPrecondition,
+                       AllOf(HasSubstr(absl::StrCat("module \"", kNastyModule,
+                                                    "\": requires \"user\"")),
+                             HasSubstr(kNastyAssociate))));
+  EXPECT_THAT(
+      Assign(kNastyAssociate, kNastyDotted),
+      StatusIs(kPrecondition, HasSubstr(absl::StrCat("module \"", kNastyDotted,
+                                                     "\" is hidden"))));
+  EXPECT_EQ(Dump(), before);
+
+  ASSERT_OK(Assign(kNastyAssociate, "user"));
+  ASSERT_OK(Assign(kNastyAssociate, kNastyModule));
+  ASSERT_OK(Assign("bob", "user"));
+  before = Dump();
+  EXPECT_THAT(Assign("bob", kNastyModule),
+              StatusIs(kPrecondition,
+                       HasSubstr(absl::StrCat("module \"", kNastyModule,
+                                              "\": all 1 licenses are in "
+                                              "use"))));
+  EXPECT_THAT(
+      Assign(kNastyAssociate, kNastyModule),
+      StatusIs(absl::StatusCode::kAlreadyExists,
+               AllOf(HasSubstr(kNastyModule), HasSubstr(kNastyAssociate))));
+  EXPECT_EQ(Dump(), before);
+
+  // A plan implying the dotted module, assigned by id as well as by name.
+  ASSERT_OK(Assign(absl::StrCat(id), "nasty-plan"));
+  EXPECT_THAT(Held(id), UnorderedElementsAre(
+                            "user", kNastyModule, "nasty-plan",
+                            absl::StrCat(kNastyDotted, "/plan:nasty-plan")));
+  ASSERT_OK(Unassign(kNastyAssociate, "nasty-plan"));
+  ASSERT_OK(
+      Unassign(kNastyAssociate, absl::StrCat("superoffice.", kNastyModule)));
+  EXPECT_THAT(Held(id), ElementsAre("user"));
+
+  before = Dump();
+  EXPECT_THAT(
+      Unassign(kNastyAssociate, kNastyModule),
+      StatusIs(absl::StatusCode::kNotFound,
+               AllOf(HasSubstr(kNastyModule), HasSubstr(kNastyAssociate))));
+  EXPECT_EQ(Dump(), before);
+  ASSERT_OK_AND_ASSIGN(std::vector<Associate> all, db_->ListAssociates());
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_OK(Assign("bob", kNastyModule));  // the license is free again
+}
+
+TEST_P(LicenseAssignerTest, TwoPlansImplyingWebHoldItOnce) {
+  ASSERT_NO_FATAL_FAILURE(
+      ImportSet(MakeSet(2, {PlanRow("plan-a", "user,web", 70),
+                            PlanRow("plan-b", "user,web,quote-cal", 80)})));
+  // Two of the three web licenses are taken by hand.
+  for (const std::string name : {"u0", "u1", "u2"}) AddAssociate(name);
+  for (const std::string name : {"u0", "u1"}) {
+    ASSERT_OK(Assign(name, "user"));
+    ASSERT_OK(Assign(name, "web"));
+  }
+  const int64_t ann = AddAssociate("ann");
+  ASSERT_OK(Assign("ann", "plan-a"));  // takes the last web license
+  EXPECT_THAT(Assign("u2", "ten-sales"),
+              StatusIs(kPrecondition, HasSubstr("all 3 licenses are in use")));
+  // plan-b needs no second web license: ann holds web already.
+  ASSERT_OK(Assign("ann", "plan-b"));
+  EXPECT_THAT(Held(ann),
+              UnorderedElementsAre("plan-a", "plan-b", "user/plan:plan-a",
+                                   "web/plan:plan-a", "quote-cal/plan:plan-b"));
+  auto usage = Usage();
+  EXPECT_EQ(usage["web"], std::make_pair(int64_t{3}, 3));
+  EXPECT_EQ(usage["user"], std::make_pair(int64_t{3}, 3));
+  EXPECT_EQ(usage["quote-cal"], std::make_pair(int64_t{1}, 1));
+
+  // plan-b still implies user and web: they stay.
+  ASSERT_OK(Unassign("ann", "plan-a"));
+  EXPECT_THAT(Held(ann),
+              UnorderedElementsAre("plan-b", "user/plan:plan-a",
+                                   "web/plan:plan-a", "quote-cal/plan:plan-b"));
+  usage = Usage();
+  EXPECT_EQ(usage["web"], std::make_pair(int64_t{3}, 3));
+  EXPECT_EQ(usage["user"], std::make_pair(int64_t{3}, 3));
+  EXPECT_EQ(usage.count("plan-a"), 0u);
+
+  // Now no plan implies them: everything goes, and web is free again.
+  ASSERT_OK(Unassign("ann", "plan-b"));
+  EXPECT_THAT(Held(ann), ::testing::IsEmpty());
+  usage = Usage();
+  EXPECT_EQ(usage["web"], std::make_pair(int64_t{2}, 2));
+  EXPECT_EQ(usage["user"], std::make_pair(int64_t{2}, 2));
+  EXPECT_EQ(usage.count("quote-cal"), 0u);
+  ASSERT_OK(Assign("u2", "user"));
+  EXPECT_OK(Assign("u2", "web"));
+}
+
+// A plan's unassignment is all or nothing: when it would remove "user"
+// (implied by it alone) while "web" stays (implied by another plan too) and
+// requires "user", it is refused and nothing changes. The other plan has to
+// go first.
+TEST_P(LicenseAssignerTest, UnassigningAPlanThatWouldStrandAPrerequisite) {
+  ASSERT_NO_FATAL_FAILURE(ImportSet(MakeSet(
+      2, {PlanRow("plan-a", "user,web", 70), PlanRow("web-only", "web", 80)})));
+  const int64_t ann = AddAssociate("ann");
+  ASSERT_OK(Assign("ann", "plan-a"));
+  ASSERT_OK(Assign("ann", "web-only"));
+  const std::string before = Dump();
+  EXPECT_THAT(
+      Unassign("ann", "plan-a"),
+      StatusIs(kPrecondition, HasSubstr("module \"user\" is required by module "
+                                        "\"web\", which \"ann\" holds")));
+  EXPECT_EQ(Dump(), before);
+  ASSERT_OK(Unassign("ann", "web-only"));
+  ASSERT_OK(Unassign("ann", "plan-a"));
+  EXPECT_THAT(Held(ann), ::testing::IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LicenseAssignerTest,

@@ -1,43 +1,50 @@
 // Tests of client/license_importer.h on both backends (SQLite and a real
 // PostgreSQL server started by tests/support/postgres_server.h), with keys
-// made in-process and an injected clock.
+// made in-process (tests/support/client_fixture.h) and an injected clock.
 #include "client/license_importer.h"
 
+#include <atomic>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/crm_database.h"
+#include "client/license_assigner.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keys/license_set_envelope.h"
-#include "keys/public_key_file.h"
 #include "keys/software_signer.h"
 #include "keys/trust_store.h"
+#include "tests/support/client_fixture.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/postgres_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace superlicense::client {
 namespace {
 
+using ::superlicense::testing::ClientPki;
 using ::superlicense::testing::FakeClock;
 using ::superlicense::testing::IsOk;
-using ::superlicense::testing::PostgresServer;
+using ::superlicense::testing::OpenedDatabase;
 using ::superlicense::testing::StatusIs;
 using ::superlicense::testing::TempDir;
 using ::testing::AllOf;
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 
-constexpr int64_t kDay = 86400;
-constexpr int64_t kNow = 1798761600;  // 2027-01-01
-constexpr char kSerial[] = "1010000014";
-constexpr char kOwner[] = "SUPEROFFICE";
+constexpr int64_t kDay = testing::kDay;
+constexpr int64_t kNow = testing::kClientNow;
+constexpr const char* kSerial = testing::kClientSerial;
+constexpr const char* kOwner = testing::kClientOwner;
 
 // A module name that would break any SQL built by concatenation.
 const char kNastyModule[] = "it's \"q\"'); DROP TABLE \"ModuleOwner\"; --";
@@ -46,18 +53,6 @@ std::unique_ptr<keys::Signer> NewKey() {
   auto signer = keys::GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519);
   EXPECT_OK(signer.status());
   return *std::move(signer);
-}
-
-v1::ModuleLicense Module(const std::string& name, uint32_t number,
-                         uint32_t sort_order) {
-  v1::ModuleLicense m;
-  m.set_module_name(name);
-  m.set_description("desc of " + name);
-  m.set_license_type(v1::LICENSE_TYPE_USER);
-  m.set_license_number(number);
-  m.set_allowed_assocs_mask(1);
-  m.set_sort_order(sort_order);
-  return m;
 }
 
 // Module name -> license number; a missing name is left out of the set.
@@ -74,30 +69,20 @@ Counts DefaultCounts() {
 // The sample set: user 10, web 5 (requires user), quote-cal 3, visible-for
 // unrestricted, the ten-sales plan; `counts` overrides and selects rows.
 v1::LicenseSet MakeSet(uint64_t version, const Counts& counts) {
-  v1::LicenseSet set;
-  set.mutable_owner()->set_owner_name(kOwner);
-  set.mutable_owner()->set_description("SuperOffice AS");
-  set.mutable_owner()->set_license_version(1);
-  set.mutable_customer()->set_company_name("Example Company AS");
-  set.mutable_customer()->set_serial(kSerial);
-  set.mutable_site()->set_kind(v1::SITE_KIND_CENTRAL);
-  set.set_version(version);
-  set.set_issued_at(kNow - 3600);
-  set.set_expiration(kNow + 300 * kDay);
-  set.set_grace_to(kNow + 330 * kDay);
-  set.set_maintenance_to(kNow + 300 * kDay);
+  std::vector<v1::ModuleLicense> rows;
   uint32_t sort_order = 0;
   for (const auto& [name, number] : counts) {
-    v1::ModuleLicense m = Module(name, number, sort_order += 10);
+    v1::ModuleLicense m =
+        testing::MakeModuleRow(name, number, sort_order += 10);
     if (name == "web" || name == "quote-cal") m.set_prerequisite_module("user");
     if (name == "visible-for") m.set_unrestricted(true);
     if (name == "ten-sales") {
       m.set_extra_flags(1);
       m.set_extra_info("set=user,web,quote-cal");
     }
-    *set.add_module_licenses() = m;
+    rows.push_back(m);
   }
-  return set;
+  return testing::MakeLicenseSet(kSerial, version, rows);
 }
 
 // Returns `dump` without the import_history section.
@@ -118,64 +103,27 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
   LicenseImporterTest() : clock_(absl::FromUnixSeconds(kNow)) {}
 
   void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(MakeTrust());
-    importer_ = std::make_unique<LicenseImporter>(store_.get(), &clock_);
-    ASSERT_NO_FATAL_FAILURE(OpenDatabase());
-    ASSERT_OK(SetInstallation());
-  }
-
-  void MakeTrust() {
-    root_ = NewKey();
-    owner_key_ = NewKey();
-    v1::TrustBundle bundle;
-    bundle.set_version(1);
-    bundle.set_threshold(1);
-    *bundle.add_root_keys() = keys::PublicKeyOf(*root_, "root-1");
-    ASSERT_OK_AND_ASSIGN(v1::SignedTrustBundle signed_bundle,
-                         keys::SignTrustBundle(*root_, bundle));
-    ASSERT_OK_AND_ASSIGN(keys::TrustStore store,
-                         keys::TrustStore::FromAnchor(signed_bundle));
-    store_ = std::make_unique<keys::TrustStore>(std::move(store));
-    ASSERT_OK_AND_ASSIGN(certificate_, Certify(*root_, *owner_key_));
-  }
-
-  absl::StatusOr<v1::SignedPublicKey> Certify(const keys::Signer& root,
-                                              const keys::Signer& key) {
-    v1::OwnerKeyCertificate c;
-    c.set_owner_name(kOwner);
-    *c.mutable_key() = keys::PublicKeyOf(key, "");
-    c.set_issued_at(kNow - 30 * kDay);
-    c.set_valid_from(kNow - 30 * kDay);
-    c.set_valid_until(kNow + 365 * kDay);
-    return keys::CertifyOwnerKey(root, c);
+    ASSERT_OK_AND_ASSIGN(ClientPki pki, ClientPki::Create());
+    pki_ = std::make_unique<ClientPki>(std::move(pki));
+    certificate_ = pki_->certificate();
+    importer_ = std::make_unique<LicenseImporter>(&pki_->trust(), &clock_);
+    ASSERT_OK_AND_ASSIGN(
+        OpenedDatabase opened,
+        testing::OpenInstalledDatabase(GetParam(), temp_, "crm.db"));
+    url_ = opened.url;
+    db_ = std::move(opened.db);
   }
 
   // Opens a new, empty database of the backend under test.
   void OpenNewDatabase(const std::string& file,
                        std::unique_ptr<CrmDatabase>* db) {
-    std::string url = "sqlite:" + temp_.File(file);
-    if (GetParam() != "sqlite") {
-      auto server = PostgresServer::Shared();
-      ASSERT_THAT(server, IsOk()) << "PostgreSQL test server unavailable";
-      ASSERT_OK_AND_ASSIGN(url, (*server)->CreateDatabase());
-    }
-    ASSERT_OK_AND_ASSIGN(*db, CrmDatabase::Open(url));
-  }
-
-  void OpenDatabase() { OpenNewDatabase("crm.db", &db_); }
-
-  absl::Status SetInstallation() {
-    auto txn = db_->BeginWrite();
-    if (!txn.ok()) return txn.status();
-    Installation installation;
-    installation.serial = kSerial;
-    installation.company_name = "Example Company AS";
-    if (auto s = (*txn)->SetInstallation(installation); !s.ok()) return s;
-    return (*txn)->Commit();
+    ASSERT_OK_AND_ASSIGN(OpenedDatabase opened,
+                         testing::OpenEmptyDatabase(GetParam(), temp_, file));
+    *db = std::move(opened.db);
   }
 
   v1::SignedLicenseSet Sign(const v1::LicenseSet& set) {
-    auto envelope = keys::SignLicenseSet(set, *owner_key_, certificate_);
+    auto envelope = pki_->Sign(set);
     EXPECT_OK(envelope.status());
     return envelope.ok() ? *envelope : v1::SignedLicenseSet();
   }
@@ -186,11 +134,13 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
     return importer_->Import(*db_, Sign(set), shortfalls);
   }
 
-  std::string DumpWithoutHistory() {
+  std::string Dump() {
     auto dump = db_->Dump();
     EXPECT_OK(dump.status());
-    return dump.ok() ? WithoutHistory(*dump) : "";
+    return dump.ok() ? *dump : "";
   }
+
+  std::string DumpWithoutHistory() { return WithoutHistory(Dump()); }
 
   std::vector<ImportHistoryEntry> History() {
     auto history = db_->ListImportHistory(kOwner);
@@ -242,14 +192,18 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
     return 0;
   }
 
-  // Imports `set`, expects a rejection with `code` and `message`, and checks
-  // that only a "rejected" import_history entry was written.
+  // Imports `set` with `importer` (default: the fixture's), expects a
+  // rejection with `code` and `message`, and checks that only a "rejected"
+  // import_history entry was written (none unless `recorded`).
   void ExpectRejected(const v1::SignedLicenseSet& envelope,
                       absl::StatusCode code, const std::string& message,
-                      bool recorded = true) {
-    const std::string before = DumpWithoutHistory();
+                      bool recorded = true,
+                      const LicenseImporter* importer = nullptr) {
+    if (importer == nullptr) importer = importer_.get();
+    const std::string full_before = Dump();
+    const std::string before = WithoutHistory(full_before);
     const size_t history = History().size();
-    EXPECT_THAT(importer_->Import(*db_, envelope),
+    EXPECT_THAT(importer->Import(*db_, envelope),
                 StatusIs(code, HasSubstr(message)));
     EXPECT_EQ(DumpWithoutHistory(), before);
     EXPECT_THAT(before, HasSubstr("ModuleOwner:"));
@@ -259,16 +213,17 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
     if (recorded) {
       EXPECT_EQ(after.back().result, "rejected");
       EXPECT_THAT(after.back().message, HasSubstr(message));
+    } else {
+      EXPECT_EQ(Dump(), full_before);
     }
   }
 
   TempDir temp_;
   FakeClock clock_;
-  std::unique_ptr<keys::Signer> root_;
-  std::unique_ptr<keys::Signer> owner_key_;
+  std::unique_ptr<ClientPki> pki_;
   v1::SignedPublicKey certificate_;
-  std::unique_ptr<keys::TrustStore> store_;
   std::unique_ptr<LicenseImporter> importer_;
+  std::string url_;
   std::unique_ptr<CrmDatabase> db_;
 };
 
@@ -389,7 +344,7 @@ TEST_P(LicenseImporterTest, RejectsSetSignedByUncertifiedKey) {
                  /*recorded=*/false);
   // Nor may it bring a certificate of its own from a key that is no root.
   ASSERT_OK_AND_ASSIGN(v1::SignedPublicKey self_signed,
-                       Certify(*intruder, *intruder));
+                       ClientPki::Certify(*intruder, *intruder));
   envelope =
       keys::SignLicenseSet(MakeSet(1, DefaultCounts()), *intruder, self_signed);
   ASSERT_OK(envelope.status());
@@ -492,6 +447,357 @@ TEST_P(LicenseImporterTest, ModuleNamesWithQuotesAndSqlSurvive) {
   EXPECT_EQ(shortfalls[0].module_name, kNastyModule);
   EXPECT_THAT(db_->ListOwnerNames(), IsOk());
   EXPECT_THAT(History().back().message, HasSubstr(kNastyModule));
+}
+
+// --- Hardening: bad files, foreign and revoked keys, extreme values -------
+
+TEST_P(LicenseImporterTest, ImportFileRejectsBadFilesWithoutTouchingTheDb) {
+  ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
+  const std::string valid =
+      Sign(MakeSet(2, DefaultCounts())).SerializeAsString();
+  std::mt19937 random(20270101);
+  std::string noise(512, '\0');
+  for (char& c : noise) c = static_cast<char>(random() & 0xff);
+  struct BadFile {
+    std::string name;
+    std::string content;
+    std::string message;
+  };
+  // Every message names the file and says what is wrong with it.
+  const std::vector<BadFile> files = {
+      {"corrupt.lic", noise,
+       "corrupt.lic: license set file is not a valid "
+       "superlicense.v1.SignedLicenseSet"},
+      {"truncated.lic", valid.substr(0, valid.size() / 2),
+       "truncated.lic: license set file is not a valid "
+       "superlicense.v1.SignedLicenseSet"},
+      {"empty.lic", "", "empty.lic: the file is empty"},
+      {"oversized.lic", std::string(keys::kMaxEnvelopeBytes + 1, 'x'),
+       absl::StrCat("oversized.lic is ", keys::kMaxEnvelopeBytes + 1,
+                    " bytes, at most ", keys::kMaxEnvelopeBytes, " allowed")},
+  };
+  for (const BadFile& file : files) {
+    SCOPED_TRACE(file.name);
+    const std::string path = temp_.File(file.name);
+    ::superlicense::testing::WriteFileOrDie(path, file.content);
+    const std::string before = Dump();
+    EXPECT_THAT(
+        importer_->ImportFile(*db_, path),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(file.message)));
+    EXPECT_EQ(Dump(), before);  // no import_history entry either
+  }
+  EXPECT_EQ(*db_->HighestImportedVersion(kOwner), 1);
+  // The intact file is accepted afterwards.
+  const std::string path = temp_.File("valid.lic");
+  ::superlicense::testing::WriteFileOrDie(path, valid);
+  EXPECT_OK(importer_->ImportFile(*db_, path).status());
+}
+
+TEST_P(LicenseImporterTest, RejectsSetSignedUnderAnotherTrustBundle) {
+  ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
+  ASSERT_OK_AND_ASSIGN(ClientPki other, ClientPki::Create());
+  ASSERT_OK_AND_ASSIGN(v1::SignedLicenseSet envelope,
+                       other.Sign(MakeSet(2, DefaultCounts())));
+  ExpectRejected(envelope, absl::StatusCode::kPermissionDenied,
+                 "owner key certificate is signed by 0 trusted root key(s), "
+                 "1 needed",
+                 /*recorded=*/false);
+  // Our own owner key certified by the foreign root fares no better.
+  ASSERT_OK_AND_ASSIGN(v1::SignedPublicKey foreign_certificate,
+                       ClientPki::Certify(other.root(), pki_->owner_key()));
+  ASSERT_OK_AND_ASSIGN(
+      envelope, keys::SignLicenseSet(MakeSet(2, DefaultCounts()),
+                                     pki_->owner_key(), foreign_certificate));
+  ExpectRejected(envelope, absl::StatusCode::kPermissionDenied,
+                 "owner key certificate is signed by 0 trusted root key(s)",
+                 /*recorded=*/false);
+  EXPECT_EQ(*db_->HighestImportedVersion(kOwner), 1);
+}
+
+TEST_P(LicenseImporterTest, RejectsSetSignedByRevokedOwnerKey) {
+  ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
+  ASSERT_OK_AND_ASSIGN(keys::TrustStore revoking,
+                       pki_->StoreRevokingOwnerKey("key compromise"));
+  const LicenseImporter importer(&revoking, &clock_);
+  ExpectRejected(Sign(MakeSet(2, DefaultCounts())),
+                 absl::StatusCode::kPermissionDenied,
+                 absl::StrCat("of ", kOwner,
+                              " was revoked on 2026-12-31T00:00:00Z: key "
+                              "compromise"),
+                 /*recorded=*/false, &importer);
+  // Backdating does not help: every set of a revoked key is refused.
+  v1::LicenseSet backdated = MakeSet(2, DefaultCounts());
+  backdated.set_issued_at(kNow - 20 * kDay);
+  ExpectRejected(Sign(backdated), absl::StatusCode::kPermissionDenied,
+                 "was revoked on", /*recorded=*/false, &importer);
+  EXPECT_EQ(*db_->HighestImportedVersion(kOwner), 1);
+}
+
+TEST_P(LicenseImporterTest, LicenseNumberAtUint32MaxIsStoredExactly) {
+  constexpr uint32_t kMax = std::numeric_limits<uint32_t>::max();
+  Counts counts = DefaultCounts();
+  counts["web"] = kMax;
+  counts["user"] = kMax;
+  ASSERT_OK(Import(MakeSet(1, counts)).status());
+  ASSERT_OK_AND_ASSIGN(OwnerView view, db_->GetOwner(kOwner));
+  for (const ModuleRecord& m : view.modules) {
+    if (m.module_name == "web" || m.module_name == "user") {
+      EXPECT_EQ(m.license_number, int64_t{kMax}) << m.module_name;
+    }
+  }
+  // The count rule compares in 64 bits: no wrap-around either way.
+  Assign(3, {"user", "web"});
+  counts["web"] = 2;
+  ExpectRejected(Sign(MakeSet(2, counts)),
+                 absl::StatusCode::kFailedPrecondition,
+                 "module \"web\": 3 in use, 2 in the new set, remove 1");
+  counts["web"] = kMax;
+  EXPECT_OK(Import(MakeSet(3, counts)).status());
+  // The assigner counts against the full 32-bit number, too.
+  ASSERT_OK(testing::AddAssociate(*db_, "late").status());
+  LicenseAssigner assigner;
+  EXPECT_OK(assigner.Assign(*db_, "late", "user"));
+  EXPECT_OK(assigner.Assign(*db_, "late", "web"));
+}
+
+TEST_P(LicenseImporterTest, VersionAtInt64MaxIsStoredExactlyAndIsTheLast) {
+  constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
+  ASSERT_OK(Import(MakeSet(kMax - 1, DefaultCounts())).status());
+  ASSERT_OK_AND_ASSIGN(ImportResult result,
+                       Import(MakeSet(kMax, DefaultCounts())));
+  EXPECT_EQ(result.version, kMax);
+  EXPECT_EQ(*db_->HighestImportedVersion(kOwner), static_cast<int64_t>(kMax));
+  ASSERT_OK_AND_ASSIGN(EnvelopeRecord stored, db_->LatestEnvelope(kOwner));
+  EXPECT_EQ(stored.version, static_cast<int64_t>(kMax));
+  EXPECT_EQ(History().back().version, static_cast<int64_t>(kMax));
+  // Nothing can follow: equal is a replay, anything above does not fit.
+  ExpectRejected(Sign(MakeSet(kMax, DefaultCounts())),
+                 absl::StatusCode::kFailedPrecondition,
+                 absl::StrCat("version ", kMax,
+                              " is not above the installed version ", kMax));
+  ExpectRejected(Sign(MakeSet(kMax + 1, DefaultCounts())),
+                 absl::StatusCode::kFailedPrecondition,
+                 absl::StrCat("version ", kMax + 1, " is too large"));
+  ExpectRejected(
+      Sign(MakeSet(std::numeric_limits<uint64_t>::max(), DefaultCounts())),
+      absl::StatusCode::kFailedPrecondition,
+      "version 18446744073709551615 is too large");
+}
+
+// A rejected set's version is written to import_history as int64: a version
+// above INT64_MAX must not show up there as a negative number (nor as a
+// smaller valid one); its message keeps the exact value.
+TEST_P(LicenseImporterTest, RejectedVersionAboveInt64IsNotRecordedNegative) {
+  ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
+  const uint64_t huge = std::numeric_limits<uint64_t>::max();
+  ExpectRejected(Sign(MakeSet(huge, DefaultCounts())),
+                 absl::StatusCode::kFailedPrecondition,
+                 absl::StrCat("version ", huge, " is too large"));
+  EXPECT_EQ(History().back().version, 0);
+}
+
+// --- Concurrency ----------------------------------------------------------
+
+// Set `version` of the concurrency tests: the version is readable from every
+// row (expiration and each licenseNumber), so a reader can tell a whole set
+// from a mix of two.
+v1::LicenseSet StampedSet(uint64_t version, uint32_t web = 0) {
+  Counts counts = DefaultCounts();
+  counts["user"] = 100 + static_cast<uint32_t>(version);
+  counts["quote-cal"] = 200 + static_cast<uint32_t>(version);
+  if (web != 0) counts["web"] = web;
+  v1::LicenseSet set = MakeSet(version, counts);
+  set.set_expiration(kNow + 300 * kDay + static_cast<int64_t>(version));
+  return set;
+}
+
+// Returns the version of the installed set, or -1 (with a failure) when its
+// rows come from different versions. 0 when the read failed (busy).
+int64_t InstalledVersion(CrmDatabase& db) {
+  absl::StatusOr<OwnerView> view = db.GetOwner(kOwner);
+  if (!view.ok()) return 0;
+  const int64_t version = view->owner.expiration - (kNow + 300 * kDay);
+  for (const ModuleRecord& m : view->modules) {
+    const int64_t expected = m.module_name == "user"        ? 100 + version
+                             : m.module_name == "quote-cal" ? 200 + version
+                                                            : m.license_number;
+    if (m.license_number != expected) {
+      ADD_FAILURE() << "partial state: owner row of v" << version << ", "
+                    << m.module_name << " " << m.license_number;
+      return -1;
+    }
+  }
+  return version;
+}
+
+// Runs `imports` (thread i imports envelopes[i], each on its own
+// connection) while a reader checks that every state it sees is whole.
+// Returns the status of each import.
+std::vector<absl::Status> ImportConcurrently(
+    const std::string& url, const LicenseImporter& importer,
+    const std::vector<v1::SignedLicenseSet>& envelopes) {
+  std::vector<absl::Status> results(envelopes.size());
+  std::atomic<bool> done{false};
+  std::thread reader([&url, &done] {
+    auto db = CrmDatabase::Open(url);
+    ASSERT_OK(db.status());
+    while (!done.load()) EXPECT_GE(InstalledVersion(**db), 0);
+  });
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < envelopes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto db = CrmDatabase::Open(url);
+      ASSERT_OK(db.status());
+      results[i] = importer.Import(**db, envelopes[i]).status();
+      EXPECT_GE(InstalledVersion(**db), 1);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  done = true;
+  reader.join();
+  return results;
+}
+
+// Checks the final state: the installed rows, the newest envelope and the
+// highest version agree, and accepted versions rose in commit order.
+void ExpectWholeFinalState(CrmDatabase& db, int64_t version) {
+  EXPECT_EQ(InstalledVersion(db), version);
+  EXPECT_EQ(*db.HighestImportedVersion(kOwner), version);
+  ASSERT_OK_AND_ASSIGN(EnvelopeRecord latest, db.LatestEnvelope(kOwner));
+  EXPECT_EQ(latest.version, version);
+  ASSERT_OK_AND_ASSIGN(std::vector<ImportHistoryEntry> history,
+                       db.ListImportHistory(kOwner));
+  int64_t last = 0;
+  for (const ImportHistoryEntry& entry : history) {
+    if (entry.result != "accepted") continue;
+    EXPECT_GT(entry.version, last) << "accepted out of order";
+    last = entry.version;
+  }
+}
+
+// The importer must read the installed version only after it holds the
+// lock (CrmTransaction::LockInstallation). When it read the version first,
+// PostgreSQL (READ COMMITTED) let a waiting importer check against a stale
+// version: the losers here failed with ALREADY_EXISTS from license_envelope's
+// unique index, and in the next test an older set replaced a newer one.
+TEST_P(LicenseImporterTest, ConcurrentImportsOfTheSameSetAcceptItOnce) {
+  ASSERT_OK(Import(StampedSet(1)).status());
+  const std::vector<v1::SignedLicenseSet> envelopes(8, Sign(StampedSet(2)));
+  std::vector<absl::Status> results =
+      ImportConcurrently(url_, *importer_, envelopes);
+  int accepted = 0;
+  for (const absl::Status& s : results) {
+    if (s.ok()) {
+      ++accepted;
+      continue;
+    }
+    EXPECT_THAT(s, AnyOf(StatusIs(absl::StatusCode::kFailedPrecondition,
+                                  HasSubstr("version 2 is not above the "
+                                            "installed version 2")),
+                         StatusIs(absl::StatusCode::kAborted)));
+  }
+  EXPECT_EQ(accepted, 1);
+  ExpectWholeFinalState(*db_, 2);
+}
+
+TEST_P(LicenseImporterTest, ConcurrentImportsOfVersions2To9InstallTheHighest) {
+  ASSERT_OK(Import(StampedSet(1)).status());
+  std::vector<v1::SignedLicenseSet> envelopes;
+  for (uint64_t v = 2; v <= 9; ++v) envelopes.push_back(Sign(StampedSet(v)));
+  std::vector<absl::Status> results =
+      ImportConcurrently(url_, *importer_, envelopes);
+  for (size_t i = 0; i < results.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("version ", i + 2));
+    if (results[i].ok()) continue;
+    EXPECT_THAT(results[i],
+                AnyOf(StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("is not above the installed")),
+                      StatusIs(absl::StatusCode::kAborted)));
+  }
+  EXPECT_OK(results.back());  // nothing can make version 9 a replay
+  ExpectWholeFinalState(*db_, 9);
+}
+
+TEST_P(LicenseImporterTest, ConcurrentImportAndAssignmentKeepTheCountRule) {
+  constexpr int kUsers = 16;
+  ASSERT_OK(Import(StampedSet(1, /*web=*/kUsers)).status());
+  Assign(kUsers, {"user"});
+  // New sets lowering and raising web while web is being assigned.
+  const std::vector<uint32_t> web_totals = {6, 12, 4, 9, 3, 16};
+  std::vector<v1::SignedLicenseSet> envelopes;
+  for (size_t i = 0; i < web_totals.size(); ++i) {
+    envelopes.push_back(Sign(StampedSet(i + 2, web_totals[i])));
+  }
+  std::atomic<bool> done{false};
+  std::thread reader([this, &done] {
+    auto db = CrmDatabase::Open(url_);
+    ASSERT_OK(db.status());
+    while (!done.load()) {
+      absl::StatusOr<OwnerView> view = (*db)->GetOwner(kOwner);
+      if (!view.ok()) continue;
+      int64_t web_id = 0;
+      int64_t web_total = 0;
+      for (const ModuleRecord& m : view->modules) {
+        if (m.module_name != "web") continue;
+        web_id = m.id;
+        web_total = m.license_number;
+      }
+      int64_t assigned = 0;
+      for (const AssocLinkRecord& l : view->assoc_links) {
+        if (l.module_license_id == web_id) assigned += l.license_number;
+      }
+      EXPECT_LE(assigned, web_total);
+    }
+  });
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> imports(envelopes.size());
+  std::vector<absl::Status> assigns(kUsers);
+  // One importer thread installs the versions in order (concurrent
+  // importers racing each other are the tests above), racing the assigners.
+  threads.emplace_back([this, &envelopes, &imports] {
+    auto db = CrmDatabase::Open(url_);
+    ASSERT_OK(db.status());
+    for (size_t i = 0; i < envelopes.size(); ++i) {
+      imports[i] = importer_->Import(**db, envelopes[i]).status();
+    }
+  });
+  for (int i = 0; i < kUsers; ++i) {
+    threads.emplace_back([this, i, &assigns] {
+      auto db = CrmDatabase::Open(url_);
+      ASSERT_OK(db.status());
+      LicenseAssigner assigner;
+      assigns[i] = assigner.Assign(**db, absl::StrCat("user-", i), "web");
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  done = true;
+  reader.join();
+  for (const absl::Status& s : imports) {
+    EXPECT_TRUE(s.ok() || s.code() == absl::StatusCode::kFailedPrecondition ||
+                s.code() == absl::StatusCode::kAborted)
+        << s;
+  }
+  int assigned_ok = 0;
+  for (const absl::Status& s : assigns) {
+    if (s.ok()) ++assigned_ok;
+    EXPECT_TRUE(s.ok() || s.code() == absl::StatusCode::kFailedPrecondition ||
+                s.code() == absl::StatusCode::kAborted)
+        << s;
+  }
+  ASSERT_OK_AND_ASSIGN(OwnerView view, db_->GetOwner(kOwner));
+  const int64_t web_id = ModuleId("web");
+  int64_t web_total = 0;
+  for (const ModuleRecord& m : view.modules) {
+    if (m.id == web_id) web_total = m.license_number;
+  }
+  int64_t assigned = 0;
+  for (const AssocLinkRecord& l : view.assoc_links) {
+    if (l.module_license_id == web_id) assigned += l.license_number;
+  }
+  EXPECT_EQ(assigned, assigned_ok);
+  EXPECT_LE(assigned, web_total);
+  const int64_t installed = InstalledVersion(*db_);
+  EXPECT_EQ(*db_->HighestImportedVersion(kOwner), installed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LicenseImporterTest,
