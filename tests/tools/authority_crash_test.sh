@@ -77,6 +77,15 @@ for company in "Crash A AS" "Crash B AS"; do
 done
 echo "customers: ${serials[*]}"
 
+# --plan and --module together: both kinds of grant reach the set.
+"$bin/slctl" issue --serial "${serials[0]}" --plan ten-sales-premium=2 \
+  --module saint=1 --module user=3 --out both.lic >/dev/null ||
+  fail "issue with --plan and --module"
+"$bin/slctl" sets show both.lic >both.txt
+for want in '"module_name": "saint"' '"module_name": "ten-sales"' '"license_number": 5'; do
+  grep -qF -- "$want" both.txt || fail "issued set lacks $want"
+done
+
 # --- 16 concurrent issuers, then SIGKILL ---------------------------------
 issuer() {  # issuer WORKER: issues until the server is gone
   local serial=${serials[$(($1 % 2))]}

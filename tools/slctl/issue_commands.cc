@@ -22,7 +22,10 @@ using cli::AuthorityClient;
 struct IssueFlags {
   cli::ConnectionFlags connection;
   std::string serial;
-  std::vector<std::string> modules;  // NAME=COUNT, plans included
+  std::vector<std::string> modules;  // NAME=COUNT
+  std::vector<std::string> plans;    // PLAN=COUNT (own variable: CLI11
+                                     // options sharing one would overwrite
+                                     // each other)
   std::vector<std::string> metered;  // SERVICE=BASE+PERUSER
   uint32_t satellite = 0;
   std::string expires, grace_to, maintenance_to, next_check, admin_warning;
@@ -85,6 +88,7 @@ absl::StatusOr<v1::IssueLicenseSetRequest> BuildRequest(const IssueFlags& f) {
   r.mutable_site()->set_kind(f.satellite == 0 ? v1::SITE_KIND_CENTRAL
                                               : v1::SITE_KIND_SATELLITE);
   r.mutable_site()->set_satellite_id(f.satellite);
+  for (const std::string& m : f.plans) RETURN_IF_ERROR(AddGrant(m, &r));
   for (const std::string& m : f.modules) RETURN_IF_ERROR(AddGrant(m, &r));
   for (const std::string& m : f.metered) RETURN_IF_ERROR(AddMetered(m, &r));
   using R = v1::IssueLicenseSetRequest;
@@ -242,7 +246,7 @@ void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result) {
   c->add_option("--serial", issue->serial, "Customer serial")->required();
   c->add_option("--module", issue->modules,
                 "NAME=COUNT, e.g. user=5 or saint=1");
-  c->add_option("--plan", issue->modules,
+  c->add_option("--plan", issue->plans,
                 "PLAN=COUNT, e.g. ten-sales-premium=10");
   c->add_option("--metered", issue->metered, "SERVICE=BASE+PERUSER");
   c->add_option("--satellite", issue->satellite,
