@@ -127,8 +127,13 @@ absl::Status ReportImport(const GlobalFlags& flags,
   const bool policy = absl::IsFailedPrecondition(status) ||
                       absl::IsPermissionDenied(status) ||
                       absl::IsInvalidArgument(status);
-  absl::Status out(status.code(),
-                   absl::StrCat("import rejected: ", status.message()));
+  absl::Status out(
+      status.code(),
+      shortfalls.empty()
+          ? absl::StrCat("import rejected: ", status.message())
+          : absl::StrCat("import rejected: ", shortfalls.size(),
+                         " module(s) have fewer licenses than are in use; "
+                         "remove the licenses listed first"));
   return policy ? cli::Rejected(out) : out;
 }
 
