@@ -189,7 +189,18 @@ absl::StatusOr<FetchResult> GrpcLicenseFetcher::FetchAndImport(
       v1::FetchLicenseSetResponse fetched,
       Fetch(installation->serial, static_cast<uint64_t>(installed)));
   FetchResult result;
-  if (!fetched.modified()) return result;
+  if (!fetched.modified()) {
+    // Nothing newer: report the installed version with today's usage again,
+    // which also repairs an acceptance lost after an earlier import.
+    if (installed == 0) return result;
+    ASSIGN_OR_RETURN(std::vector<v1::ModuleUsage> usage, UsageOf(db, owner));
+    ASSIGN_OR_RETURN(
+        v1::AcceptLicenseSetResponse accepted,
+        Accept(installation->serial, static_cast<uint64_t>(installed),
+               std::move(usage)));
+    result.accepted_at = accepted.accepted_at();
+    return result;
+  }
   result.modified = true;
   ASSIGN_OR_RETURN(result.import,
                    importer.Import(db, fetched.signed_set(), shortfalls));

@@ -57,8 +57,10 @@ class LicenseFetcher {
   // module listed (0 when unused). Every call carries endpoint.deadline.
   // `shortfalls` (optional) is cleared first.
   //
-  // Returns modified=false, having written and accepted nothing, when the
-  // installed version is the newest. Errors:
+  // Returns modified=false, having written nothing, when the installed
+  // version is the newest; it then reports that version again with today's
+  // usage (AcceptLicenseSet is idempotent), so the vendor sees current usage
+  // and an acceptance lost after an earlier import is made good. Errors:
   //  FAILED_PRECONDITION "installation not initialised: run crmlicense init"
   //                      when the database has no installation row.
   //  The authority's, with gRPC's code and the message prefixed
@@ -71,8 +73,7 @@ class LicenseFetcher {
   //  After a successful import, a failed AcceptLicenseSet (or reading the
   //  usage) keeps its code, and the message says the set IS installed:
   //  "license set SERIAL version N of owner OWNER imported;
-  //  AcceptLicenseSet: ...". The authority then has no acceptance for that
-  //  version; a later call returns modified=false and does not retry it.
+  //  AcceptLicenseSet: ...". The next call reports it again.
   //  Database errors are passed through.
   virtual absl::StatusOr<FetchResult> FetchAndImport(
       CrmDatabase& db, const LicenseImporter& importer,

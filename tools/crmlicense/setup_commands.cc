@@ -203,7 +203,9 @@ absl::Status RunFetch(const GlobalFlags& flags, const FetchFlags& fetch) {
   if (fetched.ok() && !fetched->modified) {
     google::protobuf::Struct json;
     (*json.mutable_fields())["modified"] = JsonBool(false);
-    Print(flags, json, "up to date: the authority has no newer license set\n");
+    Print(flags, json,
+          "up to date: the authority has no newer license set; usage "
+          "reported\n");
     return absl::OkStatus();
   }
   if (fetched.ok()) {
