@@ -1,19 +1,52 @@
 #!/usr/bin/env bash
 # End-to-end test of `crmlicense` as a CRM administrator uses it, on a real
-# SQLite file: init, import (and every kind of rejection, exit 3), associates,
+# SQLite file or a real PostgreSQL server started here: init, import (and every kind of rejection, exit 3), associates,
 # assign / unassign with the count and prerequisite rules, check (exit 0/1),
 # status, count-users, the "remove superfluous licenses" shortfall, and
 # tampering with the database behind the library's back.
-#   crmlicense_flow_test.sh BIN_DIR DEMO_DATA_DIR
+#   crmlicense_flow_test.sh BIN_DIR DEMO_DATA_DIR [sqlite|postgresql]
 set -euo pipefail
 bin=$(cd "$1" && pwd)
 data=$(cd "$2" && pwd)
+backend=${3:-sqlite}
 slctl="$bin/slctl"
 crm="$bin/crmlicense"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pg_bin=/usr/lib/postgresql/15/bin
+as_pg=()
+[[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
+cleanup() {
+  if [[ -e $work/pg/data/postmaster.pid ]]; then
+    "${as_pg[@]}" "$pg_bin/pg_ctl" stop -D "$work/pg/data" -m fast -w >/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 failures=0
+
+# The CRM database, and `sql STATEMENT` to edit it behind the library's back.
+case $backend in
+  sqlite)
+    export SUPERLICENSE_CRM_DB="sqlite:$work/crm.db"
+    sql() { sqlite3 crm.db "$1"; }
+    ;;
+  postgresql)
+    mkdir -p pg
+    if [[ ${#as_pg[@]} -ne 0 ]]; then
+      chmod 711 "$work"  # the postgres user passes through, lists nothing
+      chown postgres: pg
+    fi
+    (cd pg && "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -A trust \
+      -U postgres -E UTF8 --locale=C --no-sync >/dev/null)
+    (cd pg && "${as_pg[@]}" "$pg_bin/pg_ctl" start -D "$work/pg/data" -w -t 60 \
+      -l "$work/pg/server.log" \
+      -o "-c listen_addresses= -k $work/pg -p 5432 -c fsync=off" >/dev/null)
+    export SUPERLICENSE_CRM_DB="postgresql://postgres@/postgres?host=$work/pg&port=5432"
+    sql() { psql -q -X -v ON_ERROR_STOP=1 -h "$work/pg" -p 5432 -U postgres -d postgres -c "$1"; }
+    ;;
+  *) echo "unknown backend $backend" >&2; exit 2 ;;
+esac
 
 # expect CODE COMMAND...: runs COMMAND, checks its exit code, keeps output.
 expect() {
@@ -66,7 +99,6 @@ sign 3 2 v3.lic
 "$slctl" keys root-init --shares 2 --threshold 2 --out other >/dev/null
 "$slctl" keys trust-bundle --share other/share-1-of-2.txt --share other/share-2-of-2.txt --out other.bundle >/dev/null
 
-export SUPERLICENSE_CRM_DB="sqlite:$work/crm.db"
 export SUPERLICENSE_TRUST="$work/trust.bundle"
 
 # --- usage and bad input ----------------------------------------------------
@@ -170,21 +202,24 @@ expect_text out.txt "license set v2"
 expect 0 "$crm" check alice quote-cal
 
 # --- tampering behind the library's back ---------------------------------------
-cp crm.db clean.db
-sqlite3 crm.db "UPDATE ModuleLicense SET licenseNumber = 99 WHERE moduleName = 'quote-cal'"
+sql "UPDATE \"ModuleLicense\" SET \"licenseNumber\" = 99 WHERE \"moduleName\" = 'quote-cal'" ||
+  fail "could not edit a row"
 expect 3 "$crm" status
 expect_text out.txt "TAMPERING"
+expect_text out.txt 'ModuleLicense row "quote-cal" differs from the signed set (licenseNumber)'
 expect 1 "$crm" check alice quote-cal
 expect_text out.txt "stopped"
 expect 3 "$crm" assign carol quote-cal
 expect_text err.txt "stopped"
-cp clean.db crm.db
-sqlite3 crm.db "INSERT INTO LicenseAssocLink (moduleLicenseId, assocId, licenseNumber, encryptedCheck)
-  SELECT ModuleLicense_id, (SELECT associate_id FROM associate WHERE name = 'carol'), 1, X''
-  FROM ModuleLicense WHERE moduleName = 'quote-cal'" || fail "could not insert a link"
+sql "UPDATE \"ModuleLicense\" SET \"licenseNumber\" = 2 WHERE \"moduleName\" = 'quote-cal'"
+expect 0 "$crm" status
+carol="(SELECT \"associate_id\" FROM \"associate\" WHERE \"name\" = 'carol')"
+quote_cal="(SELECT \"ModuleLicense_id\" FROM \"ModuleLicense\" WHERE \"moduleName\" = 'quote-cal')"
+sql "INSERT INTO \"LicenseAssocLink\" (\"moduleLicenseId\", \"assocId\", \"licenseNumber\", \"encryptedCheck\")
+  VALUES ($quote_cal, $carol, 1, '')" || fail "could not insert a link"
 expect 3 "$crm" status
-expect_text out.txt "TAMPERING"
-cp clean.db crm.db
+expect_text out.txt 'module "quote-cal": 3 assigned, licenseNumber 2'
+sql "DELETE FROM \"LicenseAssocLink\" WHERE \"assocId\" = $carol AND \"moduleLicenseId\" = $quote_cal"
 expect 0 "$crm" status
 expect 0 "$crm" import v3.lic
 
@@ -192,4 +227,4 @@ if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)" >&2
   exit 1
 fi
-echo "crmlicense flow: all checks passed"
+echo "crmlicense flow on $backend: all checks passed"
