@@ -31,6 +31,8 @@ constexpr MethodRoles kRoleTable[] = {
     {SL_METHOD("RevokeLicenseSet"), {kIssuer}},
     {SL_METHOD("FetchLicenseSet"), {kInstallation}},
     {SL_METHOD("AcceptLicenseSet"), {kInstallation}},
+    {SL_METHOD("ReportUsage"), {kInstallation}},
+    {SL_METHOD("GetUsage"), {kIssuer, kAuditor}},
     {SL_METHOD("GetTrustBundle"),
      {kIssuer, kInstallation, kKeyAdmin, kAuditor}},
     {SL_METHOD("ListKeys"), {kKeyAdmin, kAuditor}},

@@ -99,6 +99,22 @@ grpc::Status SuperLicenseService::AcceptLicenseSet(
   });
 }
 
+grpc::Status SuperLicenseService::ReportUsage(
+    grpc::ServerContext* context, const v1::ReportUsageRequest* request,
+    v1::ReportUsageResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->ReportUsage(caller, *request);
+  });
+}
+
+grpc::Status SuperLicenseService::GetUsage(grpc::ServerContext* context,
+                                           const v1::GetUsageRequest* request,
+                                           v1::GetUsageResponse* response) {
+  return Serve(context, response, [&](const Caller& caller) {
+    return authority_->GetUsage(caller, *request);
+  });
+}
+
 grpc::Status SuperLicenseService::GetTrustBundle(
     grpc::ServerContext* context, const v1::GetTrustBundleRequest* request,
     v1::SignedTrustBundle* response) {

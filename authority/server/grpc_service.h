@@ -50,6 +50,12 @@ class SuperLicenseService final : public v1::SuperLicense::Service {
   grpc::Status AcceptLicenseSet(
       grpc::ServerContext* context, const v1::AcceptLicenseSetRequest* request,
       v1::AcceptLicenseSetResponse* response) override;
+  grpc::Status ReportUsage(grpc::ServerContext* context,
+                           const v1::ReportUsageRequest* request,
+                           v1::ReportUsageResponse* response) override;
+  grpc::Status GetUsage(grpc::ServerContext* context,
+                        const v1::GetUsageRequest* request,
+                        v1::GetUsageResponse* response) override;
   grpc::Status GetTrustBundle(grpc::ServerContext* context,
                               const v1::GetTrustBundleRequest* request,
                               v1::SignedTrustBundle* response) override;

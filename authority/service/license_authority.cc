@@ -1,5 +1,8 @@
 #include "authority/service/license_authority.h"
 
+#include <limits>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -26,6 +29,63 @@ uint32_t PageSize(uint32_t requested) {
 AuditEntry Entry(const Caller& caller, absl::string_view method,
                  absl::string_view subject) {
   return {caller.principal, std::string(method), std::string(subject), "OK"};
+}
+
+// base + per_user x users, saturating at 2^64-1.
+uint64_t Threshold(const v1::MeteredServiceThreshold& threshold,
+                   uint64_t users) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  const uint64_t base = threshold.base_amount();
+  const uint64_t per_user = threshold.per_user_amount();
+  if (users != 0 && per_user > (kMax - base) / users) return kMax;
+  return base + per_user * users;
+}
+
+// The thresholds of `set` (whose payload the authority signed itself) by
+// service.
+absl::StatusOr<std::map<int, v1::MeteredServiceThreshold>> ThresholdsOf(
+    const v1::IssuedLicenseSet& set) {
+  v1::LicenseSet content;
+  if (!content.ParseFromString(set.signed_set().payload())) {
+    return absl::DataLossError(absl::StrCat("stored license set ", set.serial(),
+                                            " version ", set.version(),
+                                            " is damaged"));
+  }
+  std::map<int, v1::MeteredServiceThreshold> out;
+  for (const v1::MeteredServiceThreshold& t : content.metered_services()) {
+    out.emplace(t.service(), t);
+  }
+  return out;
+}
+
+// One summary per service that was reported or has a threshold.
+void AddSummaries(const std::optional<StoredUsage>& usage,
+                  const std::map<int, v1::MeteredServiceThreshold>& thresholds,
+                  v1::GetUsageResponse* response) {
+  std::map<int, uint64_t> used;
+  if (usage.has_value()) {
+    for (const v1::ServiceUsage& u : usage->usage()) {
+      used[u.service()] = u.used();
+    }
+  }
+  const uint64_t users = usage.has_value() ? usage->users() : 0;
+  for (int kind = v1::MeteredServiceKind_MIN + 1;
+       kind <= v1::MeteredServiceKind_MAX; ++kind) {
+    const auto reported = used.find(kind);
+    const auto threshold = thresholds.find(kind);
+    if (reported == used.end() && threshold == thresholds.end()) continue;
+    v1::ServiceUsageSummary* summary = response->add_services();
+    summary->set_service(static_cast<v1::MeteredServiceKind>(kind));
+    summary->set_reported(reported != used.end());
+    summary->set_used(reported != used.end() ? reported->second : 0);
+    summary->set_has_threshold(threshold != thresholds.end());
+    summary->set_threshold(threshold != thresholds.end()
+                               ? Threshold(threshold->second, users)
+                               : 0);
+    summary->set_over(summary->used() > summary->threshold()
+                          ? summary->used() - summary->threshold()
+                          : 0);
+  }
 }
 
 }  // namespace
@@ -326,6 +386,61 @@ absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
   }
   v1::AcceptLicenseSetResponse response;
   response.set_accepted_at(Now());
+  return response;
+}
+
+absl::StatusOr<v1::ReportUsageResponse> LicenseAuthority::ReportUsage(
+    const Caller& caller, const v1::ReportUsageRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
+  const std::string subject = absl::StrCat(
+      "serial=", Shown(request.serial()), " month=", Shown(request.month()),
+      " users=", request.users(), " services=", request.usage_size());
+  absl::Status valid = CheckSerialField("serial", request.serial());
+  if (valid.ok()) valid = RequireOwnSerial(caller, request.serial());
+  if (valid.ok()) valid = CheckUsageReport(request, Now());
+  if (!valid.ok()) return AuditFailure(caller, "ReportUsage", subject, valid);
+  StoredUsage usage;
+  usage.set_month(request.month());
+  usage.set_users(request.users());
+  *usage.mutable_usage() = request.usage();
+  usage.set_reported_by(caller.principal);
+  absl::StatusOr<StoredUsage> stored =
+      store_->PutUsage(identity->owner.owner_name(), request.serial(),
+                       std::move(usage), Entry(caller, "ReportUsage", subject));
+  if (!stored.ok()) {
+    return AuditFailure(caller, "ReportUsage", subject, stored.status());
+  }
+  v1::ReportUsageResponse response;
+  response.set_received_at(stored->received_at());
+  return response;
+}
+
+absl::StatusOr<v1::GetUsageResponse> LicenseAuthority::GetUsage(
+    const Caller& caller, const v1::GetUsageRequest& request) {
+  const std::shared_ptr<const SigningIdentity> identity = Identity();
+  const std::string& owner = identity->owner.owner_name();
+  RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
+  RETURN_IF_ERROR(CheckMonthField("month", request.month()));
+  RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
+  RETURN_IF_ERROR(store_->GetCustomer(request.serial()).status());
+  ASSIGN_OR_RETURN(std::optional<StoredUsage> usage,
+                   store_->GetUsage(owner, request.serial(), request.month()));
+  ASSIGN_OR_RETURN(std::optional<v1::IssuedLicenseSet> set,
+                   store_->NewestValidSet(owner, request.serial()));
+  std::map<int, v1::MeteredServiceThreshold> thresholds;
+  v1::GetUsageResponse response;
+  response.set_serial(request.serial());
+  response.set_month(request.month());
+  if (set.has_value()) {
+    ASSIGN_OR_RETURN(thresholds, ThresholdsOf(*set));
+    response.set_thresholds_version(set->version());
+  }
+  if (usage.has_value()) {
+    response.set_reported(true);
+    response.set_users(usage->users());
+    response.set_received_at(usage->received_at());
+  }
+  AddSummaries(usage, thresholds, &response);
   return response;
 }
 

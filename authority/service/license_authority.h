@@ -62,6 +62,20 @@ class LicenseAuthority {
   absl::StatusOr<v1::AcceptLicenseSetResponse> AcceptLicenseSet(
       const Caller& caller, const v1::AcceptLicenseSetRequest& request);
 
+  // Replaces the month's totals of the caller's serial (the installation is
+  // the source of truth: lower totals are accepted, a repeated report
+  // changes nothing but received_at). Audited, failed or not.
+  // INVALID_ARGUMENT per CheckUsageReport; PERMISSION_DENIED for another
+  // installation's serial; NOT_FOUND for an unknown customer.
+  absl::StatusOr<v1::ReportUsageResponse> ReportUsage(
+      const Caller& caller, const v1::ReportUsageRequest& request);
+  // The month's reported use against the thresholds of the customer's
+  // newest set that is not revoked, computed now with the reported users.
+  // INVALID_ARGUMENT for a bad serial or month; NOT_FOUND for an unknown
+  // customer. A month without a report is not an error (reported=false).
+  absl::StatusOr<v1::GetUsageResponse> GetUsage(
+      const Caller& caller, const v1::GetUsageRequest& request);
+
   absl::StatusOr<v1::SignedTrustBundle> GetTrustBundle(const Caller& caller);
   absl::StatusOr<v1::ListKeysResponse> ListKeys(
       const Caller& caller, const v1::ListKeysRequest& request);

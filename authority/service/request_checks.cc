@@ -1,8 +1,12 @@
 #include "authority/service/request_checks.h"
 
+#include <limits>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "keys/status_macros.h"
 #include "superlicense/serial_number.h"
 
@@ -94,6 +98,30 @@ absl::Status CheckMetered(const v1::IssueLicenseSetRequest& r) {
   return absl::OkStatus();
 }
 
+absl::Status CheckServiceUsage(const v1::ReportUsageRequest& r) {
+  std::set<int> seen;
+  for (int i = 0; i < r.usage_size(); ++i) {
+    const v1::ServiceUsage& u = r.usage(i);
+    const std::string field = absl::StrCat("usage[", i, "]");
+    if (!v1::MeteredServiceKind_IsValid(u.service()) ||
+        u.service() == v1::METERED_SERVICE_KIND_UNSPECIFIED) {
+      return Invalid(field + ".service",
+                     absl::StrCat(static_cast<int>(u.service()),
+                                  ": is not a metered service"));
+    }
+    if (!seen.insert(u.service()).second) {
+      return Invalid(field + ".service",
+                     absl::StrCat(v1::MeteredServiceKind_Name(u.service()),
+                                  ": is given twice"));
+    }
+    if (u.used() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return Invalid(field + ".used",
+                     absl::StrCat(u.used(), ": must be at most 2^63-1"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Shown(absl::string_view value) {
@@ -148,6 +176,46 @@ absl::Status CheckIssueRequest(const v1::IssueLicenseSetRequest& request,
                                 " bytes, at most 128"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckMonthField(absl::string_view field, absl::string_view value) {
+  const absl::Status bad = Invalid(
+      field, absl::StrCat("\"", Shown(value),
+                          "\": must be YYYY-MM, year 2000 to 9999, month "
+                          "01 to 12"));
+  if (value.size() != 7 || value[4] != '-') return bad;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (i != 4 && !absl::ascii_isdigit(static_cast<unsigned char>(value[i]))) {
+      return bad;
+    }
+  }
+  int year = 0;
+  int month = 0;
+  if (!absl::SimpleAtoi(value.substr(0, 4), &year) ||
+      !absl::SimpleAtoi(value.substr(5, 2), &month)) {
+    return bad;
+  }
+  if (year < 2000 || month < 1 || month > 12) return bad;
+  return absl::OkStatus();
+}
+
+absl::Status CheckUsageReport(const v1::ReportUsageRequest& request,
+                              int64_t now) {
+  RETURN_IF_ERROR(CheckMonthField("month", request.month()));
+  // Both are fixed-width "YYYY-MM", so text order is time order.
+  const std::string current = absl::FormatTime(
+      "%Y-%m", absl::FromUnixSeconds(now), absl::UTCTimeZone());
+  if (request.month() > current) {
+    return Invalid("month", absl::StrCat("\"", request.month(),
+                                         "\": is after the current month ",
+                                         current, " (UTC)"));
+  }
+  constexpr uint64_t kMaxUsers = 10'000'000;
+  if (request.users() > kMaxUsers) {
+    return Invalid("users",
+                   absl::StrCat(request.users(), ": must be at most 10000000"));
+  }
+  return CheckServiceUsage(request);
 }
 
 }  // namespace superlicense::authority

@@ -32,6 +32,16 @@ absl::Status CheckPageSize(absl::string_view field, uint32_t value,
 absl::Status CheckIssueRequest(const v1::IssueLicenseSetRequest& request,
                                int64_t now);
 
+// A calendar month "YYYY-MM": year 2000 to 9999, month 01 to 12.
+absl::Status CheckMonthField(absl::string_view field, absl::string_view value);
+
+// The fields of a usage report other than the serial: month (also not after
+// the UTC calendar month of `now`, Unix seconds), users (at most
+// 10,000,000), and per usage entry a metered service (not UNSPECIFIED, at
+// most once) with used at most 2^63-1.
+absl::Status CheckUsageReport(const v1::ReportUsageRequest& request,
+                              int64_t now);
+
 }  // namespace superlicense::authority
 
 #endif  // SUPERLICENSE_AUTHORITY_SERVICE_REQUEST_CHECKS_H_

@@ -22,6 +22,11 @@ std::string SetKey(const std::string& owner, const std::string& serial,
   return absl::StrCat(owner, "/", serial, "/", EncodeU64(version));
 }
 
+std::string UsageKey(const std::string& owner, const std::string& serial,
+                     const std::string& month) {
+  return absl::StrCat(owner, "/", serial, "/", month);
+}
+
 std::string IdempotencyKeyOf(const IdempotencyKey& idempotency) {
   return absl::StrCat(idempotency.principal, std::string(1, '\0'),
                       idempotency.key);
@@ -328,6 +333,28 @@ absl::Status AuthorityStore::RecordAcceptance(
   writes.Put(Table::kLicenseSets, SetKey(owner, serial, version),
              stored.SerializeAsString());
   return CommitWithAudit(std::move(writes), audit);
+}
+
+absl::StatusOr<StoredUsage> AuthorityStore::PutUsage(const std::string& owner,
+                                                     const std::string& serial,
+                                                     StoredUsage usage,
+                                                     const AuditEntry& audit) {
+  RETURN_IF_ERROR(GetCustomer(serial).status());
+  usage.set_received_at(absl::ToUnixSeconds(clock_->Now()));
+  WriteSet writes;
+  writes.Put(Table::kUsage, UsageKey(owner, serial, usage.month()),
+             usage.SerializeAsString());
+  RETURN_IF_ERROR(CommitWithAudit(std::move(writes), audit));
+  return usage;
+}
+
+absl::StatusOr<std::optional<StoredUsage>> AuthorityStore::GetUsage(
+    const std::string& owner, const std::string& serial,
+    const std::string& month) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   db_->Get(Table::kUsage, UsageKey(owner, serial, month)));
+  if (!bytes.has_value()) return std::nullopt;
+  return Decode<StoredUsage>(*bytes, "usage record");
 }
 
 absl::StatusOr<std::vector<v1::AuditEvent>> AuthorityStore::ListAudit(

@@ -1,6 +1,7 @@
 // AuthorityStore: the authority's records in RocksDB (customers, issued
-// license sets, newest version per customer, idempotency keys, the
-// hash-chained audit log), each change one atomic, synced write.
+// license sets, newest version per customer, idempotency keys, metered usage
+// per month, the hash-chained audit log), each change one atomic, synced
+// write.
 //
 // Versions per (owner, serial) are 1, 2, 3, ... with no gap and no repeat:
 // IssueNext allocates under a per-customer lock and writes the set, the new
@@ -115,6 +116,22 @@ class AuthorityStore {
                                 const std::string& serial, uint64_t version,
                                 const std::vector<v1::ModuleUsage>& usage,
                                 const AuditEntry& audit);
+
+  // --- metered usage (ReportUsage / GetUsage) --------------------------
+  // Replaces the record of (owner, serial, usage.month()) with `usage`,
+  // received_at set from the clock, and appends the audit event in the same
+  // batch. The installation is the source of truth: a total lower than the
+  // stored one is accepted, and a repeated report changes nothing but
+  // received_at (and adds an audit event). NOT_FOUND for an unknown
+  // customer. Returns what was stored.
+  absl::StatusOr<StoredUsage> PutUsage(const std::string& owner,
+                                       const std::string& serial,
+                                       StoredUsage usage,
+                                       const AuditEntry& audit);
+  // The record of (owner, serial, month), or nullopt when none was reported.
+  absl::StatusOr<std::optional<StoredUsage>> GetUsage(
+      const std::string& owner, const std::string& serial,
+      const std::string& month) const;
 
   // --- audit ----------------------------------------------------------
   // Appends an event on its own (for calls that change nothing).

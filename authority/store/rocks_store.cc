@@ -12,8 +12,9 @@ namespace superlicense::authority {
 namespace {
 
 constexpr const char* kTableNames[kTableCount] = {
-    "customers", "catalog",          "license_sets", "newest_version",
-    "audit_log", "idempotency_keys", "key_metadata", "meta"};
+    "customers",      "catalog",   "license_sets",
+    "newest_version", "audit_log", "idempotency_keys",
+    "key_metadata",   "meta",      "metered_usage"};
 
 // The one translation of rocksdb::Status.
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {

@@ -32,8 +32,9 @@ enum class Table {
   kIdempotency,    // principal \0 key -> IdempotencyRecord
   kKeys,           // key id -> key metadata
   kMeta,           // named singletons (audit head, schema version)
+  kUsage,          // owner/serial/YYYY-MM -> StoredUsage
 };
-inline constexpr int kTableCount = 8;
+inline constexpr int kTableCount = 9;
 
 // Returns the column family name of `table`, e.g. "license_sets".
 const char* TableName(Table table);

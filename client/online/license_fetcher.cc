@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -92,6 +93,56 @@ absl::StatusOr<std::vector<v1::ModuleUsage>> UsageOf(
   return usage;
 }
 
+// The metered service of a short name ("storage", ...); INVALID_ARGUMENT
+// naming an unknown one.
+absl::StatusOr<v1::MeteredServiceKind> ServiceKindOf(absl::string_view name) {
+  static constexpr std::pair<const char*, v1::MeteredServiceKind> kNames[] = {
+      {"storage", v1::METERED_SERVICE_KIND_STORAGE},
+      {"mailing_emails", v1::METERED_SERVICE_KIND_MAILING_EMAILS},
+      {"customer_centre_logins",
+       v1::METERED_SERVICE_KIND_CUSTOMER_CENTRE_LOGINS},
+      {"chat_sessions", v1::METERED_SERVICE_KIND_CHAT_SESSIONS},
+      {"form_submissions", v1::METERED_SERVICE_KIND_FORM_SUBMISSIONS},
+  };
+  for (const auto& [short_name, kind] : kNames) {
+    if (name == short_name) return kind;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "report.used: unknown service \"", absl::CHexEscape(name),
+      "\" (known: storage, mailing_emails, customer_centre_logins, "
+      "chat_sessions, form_submissions)"));
+}
+
+// The request for `report`, without the serial. Checks locally only what
+// the server could not name as well: the service names, and the month's
+// shape and users' sign so that a typo fails before any network traffic.
+absl::StatusOr<v1::ReportUsageRequest> UsageRequestOf(
+    const MonthlyUsageReport& report) {
+  const bool month_shape =
+      report.month.size() == 7 && report.month[4] == '-' &&
+      std::all_of(report.month.begin(), report.month.end(),
+                  [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  if (!month_shape) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report.month \"", absl::CHexEscape(report.month),
+                     "\": must be YYYY-MM"));
+  }
+  if (report.users < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report.users ", report.users, ": must not be negative"));
+  }
+  v1::ReportUsageRequest request;
+  request.set_month(report.month);
+  request.set_users(static_cast<uint64_t>(report.users));
+  for (const auto& [name, used] : report.used) {
+    ASSIGN_OR_RETURN(v1::MeteredServiceKind kind, ServiceKindOf(name));
+    v1::ServiceUsage* entry = request.add_usage();
+    entry->set_service(kind);
+    entry->set_used(used);
+  }
+  return request;
+}
+
 class GrpcLicenseFetcher final : public LicenseFetcher {
  public:
   GrpcLicenseFetcher(const AuthorityEndpoint& endpoint,
@@ -103,6 +154,8 @@ class GrpcLicenseFetcher final : public LicenseFetcher {
   absl::StatusOr<FetchResult> FetchAndImport(
       CrmDatabase& db, const LicenseImporter& importer,
       std::vector<CountShortfall>* shortfalls) override;
+  absl::Status ReportUsage(CrmDatabase& db,
+                           const MonthlyUsageReport& report) override;
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;
@@ -223,6 +276,23 @@ absl::StatusOr<FetchResult> GrpcLicenseFetcher::FetchAndImport(
   }
   result.accepted_at = accepted->accepted_at();
   return result;
+}
+
+absl::Status GrpcLicenseFetcher::ReportUsage(CrmDatabase& db,
+                                             const MonthlyUsageReport& report) {
+  ASSIGN_OR_RETURN(v1::ReportUsageRequest request, UsageRequestOf(report));
+  absl::StatusOr<Installation> installation = db.GetInstallation();
+  if (absl::IsNotFound(installation.status())) {
+    return absl::FailedPreconditionError(
+        "installation not initialised: run crmlicense init");
+  }
+  RETURN_IF_ERROR(installation.status());
+  request.set_serial(installation->serial);
+  v1::ReportUsageResponse response;
+  grpc::Status status =
+      stub_->ReportUsage(NewContext().get(), request, &response);
+  if (!status.ok()) return Translate("ReportUsage", status);
+  return absl::OkStatus();
 }
 
 }  // namespace

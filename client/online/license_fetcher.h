@@ -8,6 +8,7 @@
 #define SUPERLICENSE_CLIENT_ONLINE_LICENSE_FETCHER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,18 @@ struct AuthorityEndpoint {
   std::string ca_pem;      // PEM of the CA that signed the server certificate
   std::string credential;  // the installation credential "SERIAL.SECRET"
   absl::Duration deadline = absl::Seconds(30);  // per call
+};
+
+// One month of metered use, as reported to the authority.
+struct MonthlyUsageReport {
+  std::string month;  // "YYYY-MM" (UTC calendar month)
+  // Users as the client counts them for thresholds (CountUsers: active users
+  // when SCIM-managed, else user licenses in use).
+  int64_t users = 0;
+  // Total used in the month per service, by the short service name:
+  // "storage" (bytes), "mailing_emails", "customer_centre_logins",
+  // "chat_sessions", "form_submissions".
+  std::map<std::string, uint64_t> used;
 };
 
 struct FetchResult {
@@ -78,6 +91,14 @@ class LicenseFetcher {
   virtual absl::StatusOr<FetchResult> FetchAndImport(
       CrmDatabase& db, const LicenseImporter& importer,
       std::vector<CountShortfall>* shortfalls = nullptr) = 0;
+
+  // Sends the month's totals for the installation's serial (ReportUsage
+  // RPC). Idempotent: the authority keeps the latest totals per serial and
+  // month, so sending the same report twice changes nothing. Errors as for
+  // FetchAndImport ("ReportUsage: ..."); INVALID_ARGUMENT for a malformed
+  // month or an unknown service name (named).
+  virtual absl::Status ReportUsage(CrmDatabase& db,
+                                   const MonthlyUsageReport& report) = 0;
 };
 
 }  // namespace superlicense::client

@@ -316,5 +316,200 @@ TEST_F(LicenseAuthorityTest, RevokedVersionIsNoLongerFetched) {
   EXPECT_EQ(set.version(), 1u);
 }
 
+v1::ServiceUsage Used(v1::MeteredServiceKind service, uint64_t used) {
+  v1::ServiceUsage usage;
+  usage.set_service(service);
+  usage.set_used(used);
+  return usage;
+}
+
+class UsageTest : public LicenseAuthorityTest {
+ protected:
+  void SetUp() override {
+    LicenseAuthorityTest::SetUp();
+    serial_ = NewCustomer();
+    installation_ = Caller{absl::StrCat("installation:", serial_),
+                           RoleSet{Role::kInstallation}, serial_};
+  }
+
+  // A set with storage included: 10000 bytes + 500 per user.
+  void IssueWithStorageThreshold() {
+    v1::IssueLicenseSetRequest request = IssueRequest(serial_);
+    v1::MeteredServiceThreshold* storage = request.add_metered_services();
+    storage->set_service(v1::METERED_SERVICE_KIND_STORAGE);
+    storage->set_base_amount(10000);
+    storage->set_per_user_amount(500);
+    ASSERT_OK(authority_->IssueLicenseSet(kIssuer, request).status());
+  }
+
+  // January 2027 (the fake clock's month): 12 users, 20000 bytes stored,
+  // 7 mailing e-mails.
+  v1::ReportUsageRequest Report() {
+    v1::ReportUsageRequest request;
+    request.set_serial(serial_);
+    request.set_month("2027-01");
+    request.set_users(12);
+    *request.add_usage() = Used(v1::METERED_SERVICE_KIND_STORAGE, 20000);
+    *request.add_usage() = Used(v1::METERED_SERVICE_KIND_MAILING_EMAILS, 7);
+    return request;
+  }
+
+  v1::GetUsageResponse Usage(const std::string& month) {
+    v1::GetUsageRequest request;
+    request.set_serial(serial_);
+    request.set_month(month);
+    absl::StatusOr<v1::GetUsageResponse> response =
+        authority_->GetUsage(kIssuer, request);
+    EXPECT_OK(response.status());
+    return response.ok() ? *response : v1::GetUsageResponse();
+  }
+
+  std::string serial_;
+  Caller installation_;
+};
+
+TEST_F(UsageTest, ThresholdsGrowWithUsersAndOverIsTheExcess) {
+  IssueWithStorageThreshold();
+  ASSERT_OK_AND_ASSIGN(auto received,
+                       authority_->ReportUsage(installation_, Report()));
+  EXPECT_EQ(received.received_at(), kNow);
+  const v1::GetUsageResponse usage = Usage("2027-01");
+  EXPECT_TRUE(usage.reported());
+  EXPECT_EQ(usage.users(), 12u);
+  EXPECT_EQ(usage.received_at(), kNow);
+  EXPECT_EQ(usage.thresholds_version(), 1u);
+  ASSERT_EQ(usage.services_size(), 2);
+  const v1::ServiceUsageSummary& storage = usage.services(0);
+  EXPECT_EQ(storage.service(), v1::METERED_SERVICE_KIND_STORAGE);
+  EXPECT_EQ(storage.used(), 20000u);
+  EXPECT_TRUE(storage.has_threshold());
+  EXPECT_EQ(storage.threshold(), 10000u + 500u * 12u);  // 16000
+  EXPECT_EQ(storage.over(), 4000u);
+  // Nothing included for mailings: all of it is over.
+  const v1::ServiceUsageSummary& mailings = usage.services(1);
+  EXPECT_EQ(mailings.service(), v1::METERED_SERVICE_KIND_MAILING_EMAILS);
+  EXPECT_FALSE(mailings.has_threshold());
+  EXPECT_EQ(mailings.over(), 7u);
+
+  // Below the threshold nothing is over.
+  v1::ReportUsageRequest lower = Report();
+  lower.mutable_usage(0)->set_used(15000);
+  ASSERT_OK(authority_->ReportUsage(installation_, lower).status());
+  EXPECT_EQ(Usage("2027-01").services(0).over(), 0u);
+}
+
+TEST_F(UsageTest, RepeatedReportReplacesAndChangesNothing) {
+  IssueWithStorageThreshold();
+  ASSERT_OK(authority_->ReportUsage(installation_, Report()).status());
+  const v1::GetUsageResponse first = Usage("2027-01");
+  const size_t audit_before = AuditCount();
+  ASSERT_OK(authority_->ReportUsage(installation_, Report()).status());
+  const v1::GetUsageResponse second = Usage("2027-01");
+  EXPECT_EQ(second.SerializeAsString(), first.SerializeAsString());
+  // Every report is audited.
+  EXPECT_EQ(AuditCount(), audit_before + 1);
+  ASSERT_OK_AND_ASSIGN(auto events, store_->ListAudit(audit_before + 1, 1));
+  EXPECT_EQ(events[0].method(), "ReportUsage");
+  EXPECT_THAT(events[0].subject(), HasSubstr("month=2027-01"));
+}
+
+TEST_F(UsageTest, MonthWithoutReportShowsOnlyTheIncludedAmounts) {
+  IssueWithStorageThreshold();
+  ASSERT_OK(authority_->ReportUsage(installation_, Report()).status());
+  const v1::GetUsageResponse usage = Usage("2026-12");
+  EXPECT_FALSE(usage.reported());
+  EXPECT_EQ(usage.users(), 0u);
+  EXPECT_EQ(usage.received_at(), 0);
+  EXPECT_EQ(usage.thresholds_version(), 1u);
+  ASSERT_EQ(usage.services_size(), 1);
+  EXPECT_FALSE(usage.services(0).reported());
+  EXPECT_EQ(usage.services(0).threshold(), 10000u);
+  EXPECT_EQ(usage.services(0).over(), 0u);
+}
+
+TEST_F(UsageTest, WithoutASetNothingIsIncluded) {
+  ASSERT_OK(authority_->ReportUsage(installation_, Report()).status());
+  const v1::GetUsageResponse usage = Usage("2027-01");
+  EXPECT_EQ(usage.thresholds_version(), 0u);
+  ASSERT_EQ(usage.services_size(), 2);
+  EXPECT_EQ(usage.services(0).over(), 20000u);
+}
+
+TEST_F(UsageTest, AnotherInstallationsSerialIsDenied) {
+  const std::string other_serial = NewCustomer("Other AS");
+  const Caller other{absl::StrCat("installation:", other_serial),
+                     RoleSet{Role::kInstallation}, other_serial};
+  const size_t audit_before = AuditCount();
+  EXPECT_THAT(authority_->ReportUsage(other, Report()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(AuditCount(), audit_before + 1);
+  EXPECT_FALSE(Usage("2027-01").reported());
+}
+
+TEST_F(UsageTest, UnknownCustomerIsNotFound) {
+  v1::GetUsageRequest request;
+  request.set_serial("1010000024");  // valid, never created here
+  request.set_month("2027-01");
+  EXPECT_THAT(authority_->GetUsage(kIssuer, request),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(UsageTest, BadReportsAreRefusedNamingFieldAndValue) {
+  const size_t audit_before = AuditCount();
+  struct Case {
+    std::function<void(v1::ReportUsageRequest*)> mutate;
+    std::vector<std::string> message;  // substrings: field and value
+  };
+  const std::vector<Case> cases = {
+      {[](auto* r) { r->set_serial("1010000013"); }, {"serial"}},
+      {[](auto* r) { r->set_month("2027-1"); }, {"month", "\"2027-1\""}},
+      {[](auto* r) { r->set_month("27-01-01"); }, {"month", "27-01-01"}},
+      {[](auto* r) { r->set_month("2027-13"); }, {"month", "2027-13"}},
+      {[](auto* r) { r->set_month("2027-00"); }, {"month", "2027-00"}},
+      {[](auto* r) { r->set_month("1999-12"); }, {"month", "1999-12"}},
+      {[](auto* r) { r->set_month("2027+01"); }, {"month", "2027+01"}},
+      {[](auto* r) { r->set_month("2027-02"); },
+       {"month", "2027-02", "after the current month 2027-01"}},
+      {[](auto* r) { r->set_users(10000001); }, {"users", "10000001"}},
+      {[](auto* r) {
+         r->mutable_usage(1)->set_service(v1::METERED_SERVICE_KIND_UNSPECIFIED);
+       },
+       {"usage[1].service", "0"}},
+      {[](auto* r) {
+         r->mutable_usage(1)->set_service(v1::METERED_SERVICE_KIND_STORAGE);
+       },
+       {"usage[1].service", "METERED_SERVICE_KIND_STORAGE", "twice"}},
+      {[](auto* r) { r->mutable_usage(0)->set_used(uint64_t{1} << 63); },
+       {"usage[0].used", "9223372036854775808"}},
+  };
+  for (const Case& c : cases) {
+    v1::ReportUsageRequest request = Report();
+    c.mutate(&request);
+    const absl::StatusOr<v1::ReportUsageResponse> response =
+        authority_->ReportUsage(installation_, request);
+    // A bad serial is refused before it is compared with the caller's.
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument)
+        << response.status();
+    for (const std::string& part : c.message) {
+      EXPECT_THAT(std::string(response.status().message()), HasSubstr(part))
+          << response.status();
+    }
+  }
+  EXPECT_EQ(AuditCount(), audit_before + cases.size());
+  EXPECT_FALSE(Usage("2027-01").reported());
+  // The limits themselves are accepted.
+  v1::ReportUsageRequest limits = Report();
+  limits.set_users(10000000);
+  limits.mutable_usage(0)->set_used((uint64_t{1} << 63) - 1);
+  limits.set_month("2000-01");
+  EXPECT_OK(authority_->ReportUsage(installation_, limits).status());
+  v1::GetUsageRequest bad_month;
+  bad_month.set_serial(serial_);
+  bad_month.set_month("2027-1");
+  EXPECT_THAT(authority_->GetUsage(kIssuer, bad_month),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("month \"2027-1\"")));
+}
+
 }  // namespace
 }  // namespace superlicense::authority

@@ -117,6 +117,8 @@ TEST(RoleTableTest, MatchesTheProtoComments) {
       {"RevokeLicenseSet", {kIssuer}},
       {"FetchLicenseSet", {kInstallation}},
       {"AcceptLicenseSet", {kInstallation}},
+      {"ReportUsage", {kInstallation}},
+      {"GetUsage", {kIssuer, kAuditor}},
       {"GetTrustBundle", {kIssuer, kInstallation, kKeyAdmin, kAuditor}},
       {"ListKeys", {kKeyAdmin, kAuditor}},
       {"ListCatalog", {kIssuer, kAuditor}},

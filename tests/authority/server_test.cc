@@ -297,6 +297,24 @@ TEST_F(ServerTest, EveryRpcAndRoleIsAuthorizedByTheRoleTable) {
           return s.AcceptLicenseSet(c, r, &o);
         },
         {"installation"}}},
+      {"ReportUsage",
+       {[&](auto& s, auto* c) {
+          v1::ReportUsageRequest r;
+          r.set_serial(serial);
+          r.set_month("2020-01");
+          v1::ReportUsageResponse o;
+          return s.ReportUsage(c, r, &o);
+        },
+        {"installation"}}},
+      {"GetUsage",
+       {[&](auto& s, auto* c) {
+          v1::GetUsageRequest r;
+          r.set_serial(serial);
+          r.set_month("2020-01");
+          v1::GetUsageResponse o;
+          return s.GetUsage(c, r, &o);
+        },
+        {"alice", "audrey"}}},
       {"GetTrustBundle",
        {[&](auto& s, auto* c) {
           v1::GetTrustBundleRequest r;

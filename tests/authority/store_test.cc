@@ -203,6 +203,89 @@ TEST_F(AuthorityStoreTest, BackupRestoresTheStateAtBackupTime) {
   EXPECT_THAT(store_->Backup(dir_.File("backup")), ::testing::Not(IsOk()));
 }
 
+StoredUsage Usage(const std::string& month, uint64_t users,
+                  uint64_t storage_used) {
+  StoredUsage usage;
+  usage.set_month(month);
+  usage.set_users(users);
+  v1::ServiceUsage* entry = usage.add_usage();
+  entry->set_service(v1::METERED_SERVICE_KIND_STORAGE);
+  entry->set_used(storage_used);
+  return usage;
+}
+
+TEST_F(AuthorityStoreTest, UsageReportReplacesTheMonthAndIsAudited) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  ASSERT_OK_AND_ASSIGN(
+      StoredUsage first,
+      store_->PutUsage(kOwner, "1010000014", Usage("2027-01", 12, 5000),
+                       Audit("ReportUsage")));
+  EXPECT_EQ(first.received_at(), 1800000000);
+  // The same report again: the same totals, only received_at moves.
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK(store_
+                ->PutUsage(kOwner, "1010000014", Usage("2027-01", 12, 5000),
+                           Audit("ReportUsage"))
+                .status());
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> again,
+                       store_->GetUsage(kOwner, "1010000014", "2027-01"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->users(), 12u);
+  ASSERT_EQ(again->usage_size(), 1);
+  EXPECT_EQ(again->usage(0).used(), 5000u);
+  EXPECT_EQ(again->received_at(), 1800000300);
+  // A lower total replaces, it is not added or refused.
+  ASSERT_OK(store_
+                ->PutUsage(kOwner, "1010000014", Usage("2027-01", 11, 4000),
+                           Audit("ReportUsage"))
+                .status());
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> lower,
+                       store_->GetUsage(kOwner, "1010000014", "2027-01"));
+  ASSERT_TRUE(lower.has_value());
+  EXPECT_EQ(lower->users(), 11u);
+  EXPECT_EQ(lower->usage(0).used(), 4000u);
+  ASSERT_OK_AND_ASSIGN(auto events, store_->ListAudit(1, 10));
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].method(), "ReportUsage");
+}
+
+TEST_F(AuthorityStoreTest, UsageIsKeptPerMonthAndSurvivesReopen) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000024", "B"), Audit("c")));
+  ASSERT_OK(store_
+                ->PutUsage(kOwner, "1010000014", Usage("2027-01", 3, 100),
+                           Audit("ReportUsage"))
+                .status());
+  ASSERT_OK(store_
+                ->PutUsage(kOwner, "1010000014", Usage("2027-02", 4, 200),
+                           Audit("ReportUsage"))
+                .status());
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> january,
+                       store_->GetUsage(kOwner, "1010000014", "2027-01"));
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> february,
+                       store_->GetUsage(kOwner, "1010000014", "2027-02"));
+  ASSERT_TRUE(january.has_value() && february.has_value());
+  EXPECT_EQ(january->usage(0).used(), 100u);
+  EXPECT_EQ(february->usage(0).used(), 200u);
+  EXPECT_EQ(february->users(), 4u);
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> march,
+                       store_->GetUsage(kOwner, "1010000014", "2027-03"));
+  EXPECT_FALSE(march.has_value());
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> other,
+                       store_->GetUsage(kOwner, "1010000024", "2027-01"));
+  EXPECT_FALSE(other.has_value());
+}
+
+TEST_F(AuthorityStoreTest, UsageOfUnknownCustomerIsNotFound) {
+  EXPECT_THAT(store_->PutUsage(kOwner, "1010000014", Usage("2027-01", 1, 1),
+                               Audit("ReportUsage")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("1010000014")));
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredUsage> none,
+                       store_->GetUsage(kOwner, "1010000014", "2027-01"));
+  EXPECT_FALSE(none.has_value());
+}
+
 class AuditTamperTest : public AuthorityStoreTest {
  protected:
   void SetUp() override {

@@ -28,12 +28,15 @@
 #include "keys/software_signer.h"
 #include "keys/trust_store.h"
 #include "superlicense/v1/authority.grpc.pb.h"
+#include "tests/support/client_fixture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
 namespace superlicense::client {
 namespace {
+
+using ::superlicense::testing::WithoutJournal;
 
 using ::superlicense::testing::IsOk;
 using ::superlicense::testing::StatusIs;
@@ -54,20 +57,6 @@ constexpr char kPrincipals[] = R"({"principals": [
 
 // Module name -> license number, as issued from the catalogue.
 using Grants = std::vector<std::pair<std::string, int>>;
-
-// Returns `dump` without the import_history section (a rejected import
-// records itself there, in a transaction of its own).
-std::string WithoutHistory(const std::string& dump) {
-  const std::string header = "import_history:\n";
-  size_t begin = dump.find(header);
-  if (begin == std::string::npos) return dump;
-  size_t end = begin + header.size();
-  while (end < dump.size() && dump.compare(end, 2, "  ") == 0) {
-    end = dump.find('\n', end);
-    end = end == std::string::npos ? dump.size() : end + 1;
-  }
-  return dump.substr(0, begin) + dump.substr(end);
-}
 
 // A stand-in authority over TLS (the test PKI's server certificate) that
 // offers one given set and records what the client sends; it lets the tests
@@ -429,7 +418,7 @@ TEST_F(LicenseFetcherTest, SetBelowAssignedCountIsRejectedAndNotAccepted) {
                                 Field(&CountShortfall::in_use, 2),
                                 Field(&CountShortfall::new_total, 1),
                                 Field(&CountShortfall::must_remove, 1))));
-  EXPECT_EQ(WithoutHistory(Dump()), WithoutHistory(dump));
+  EXPECT_EQ(WithoutJournal(Dump()), WithoutJournal(dump));
   EXPECT_EQ(InstalledVersion(), 1);
   EXPECT_THAT(Acceptances(), ElementsAre(Accepted(1)));
 }
@@ -556,6 +545,116 @@ TEST_F(LicenseFetcherTest, FailedAcceptSaysTheSetWasImported) {
                              HasSubstr("AcceptLicenseSet: overloaded"))));
   ExpectNoSecret(status);
   EXPECT_EQ(InstalledVersion(), 2);
+}
+
+// The current UTC month, the newest the authority accepts.
+std::string ThisMonth() {
+  return absl::FormatTime("%Y-%m", absl::Now(), absl::UTCTimeZone());
+}
+
+class ReportUsageTest : public LicenseFetcherTest {
+ protected:
+  // Issues a set including storage: 10000 bytes + 500 per user.
+  void IssueWithStorageThreshold() {
+    v1::IssueLicenseSetRequest request;
+    request.set_serial(serial_);
+    request.mutable_site()->set_kind(v1::SITE_KIND_CENTRAL);
+    v1::ModuleGrant* grant = request.add_modules();
+    grant->set_module_name("user");
+    grant->set_license_number(3);
+    v1::MeteredServiceThreshold* storage = request.add_metered_services();
+    storage->set_service(v1::METERED_SERVICE_KIND_STORAGE);
+    storage->set_base_amount(10000);
+    storage->set_per_user_amount(500);
+    v1::IssuedLicenseSet issued;
+    grpc::Status status =
+        Staff("alice")->IssueLicenseSet(Context().get(), request, &issued);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static MonthlyUsageReport Report() {
+    MonthlyUsageReport report;
+    report.month = ThisMonth();
+    report.users = 12;
+    report.used = {{"storage", 20000}, {"chat_sessions", 3}};
+    return report;
+  }
+
+  absl::Status Send(const AuthorityEndpoint& endpoint,
+                    const MonthlyUsageReport& report) {
+    auto fetcher = LicenseFetcher::Connect(endpoint);
+    if (!fetcher.ok()) return fetcher.status();
+    return (*fetcher)->ReportUsage(*db_, report);
+  }
+
+  // GetUsage of this customer as alice (issuer).
+  v1::GetUsageResponse Usage(const std::string& month) {
+    v1::GetUsageRequest request;
+    request.set_serial(serial_);
+    request.set_month(month);
+    v1::GetUsageResponse response;
+    grpc::Status status =
+        Staff("alice")->GetUsage(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+};
+
+TEST_F(ReportUsageTest, SendingTwiceStoresTheSameTotals) {
+  ASSERT_NO_FATAL_FAILURE(IssueWithStorageThreshold());
+  ASSERT_OK(Send(Endpoint(), Report()));
+  v1::GetUsageResponse first = Usage(ThisMonth());
+  ASSERT_OK(Send(Endpoint(), Report()));
+  v1::GetUsageResponse second = Usage(ThisMonth());
+  EXPECT_TRUE(second.reported());
+  EXPECT_EQ(second.users(), 12u);
+  EXPECT_EQ(second.thresholds_version(), 1u);
+  ASSERT_EQ(second.services_size(), 2);
+  EXPECT_EQ(second.services(0).service(), v1::METERED_SERVICE_KIND_STORAGE);
+  EXPECT_EQ(second.services(0).used(), 20000u);
+  EXPECT_EQ(second.services(0).threshold(), 16000u);
+  EXPECT_EQ(second.services(0).over(), 4000u);
+  EXPECT_EQ(second.services(1).service(),
+            v1::METERED_SERVICE_KIND_CHAT_SESSIONS);
+  EXPECT_EQ(second.services(1).used(), 3u);
+  // Only when it was received may differ.
+  first.clear_received_at();
+  second.clear_received_at();
+  EXPECT_EQ(second.SerializeAsString(), first.SerializeAsString());
+}
+
+TEST_F(ReportUsageTest, UnknownServiceNameIsNamedAndNothingIsSent) {
+  MonthlyUsageReport report = Report();
+  report.used["sms"] = 4;
+  EXPECT_THAT(
+      Send(Endpoint(), report),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"sms\"")));
+  EXPECT_FALSE(Usage(ThisMonth()).reported());
+}
+
+TEST_F(ReportUsageTest, AuthorityErrorsArePrefixedAndHideTheSecret) {
+  MonthlyUsageReport future = Report();
+  future.month = "9999-12";
+  absl::Status status = Send(Endpoint(), future);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(StartsWith("ReportUsage: "),
+                                     HasSubstr("month \"9999-12\""))));
+  AuthorityEndpoint wrong = Endpoint();
+  wrong.credential.back() = wrong.credential.back() == 'a' ? 'b' : 'a';
+  status = Send(wrong, Report());
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnauthenticated,
+                               StartsWith("ReportUsage: ")));
+  ExpectNoSecret(status);
+  EXPECT_FALSE(Usage(ThisMonth()).reported());
+}
+
+TEST_F(ReportUsageTest, UninitialisedInstallationIsFailedPrecondition) {
+  ASSERT_OK_AND_ASSIGN(auto empty,
+                       CrmDatabase::Open("sqlite:" + dir_.File("empty.db")));
+  ASSERT_OK_AND_ASSIGN(auto fetcher, LicenseFetcher::Connect(Endpoint()));
+  EXPECT_THAT(fetcher->ReportUsage(*empty, Report()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("crmlicense init")));
 }
 
 }  // namespace

@@ -98,6 +98,7 @@ issuer() {  # issuer WORKER: issues until the server is gone
 }
 for w in $(seq 16); do issuer "$w" & done
 sleep 3
+kill -0 "$server_pid" 2>/dev/null || { cat server.log; fail "superlicensed died under load"; }
 kill -9 "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=""
@@ -137,6 +138,11 @@ for _ in $(seq 50); do grep -q "signing key reloaded" server.log && break; sleep
 grep -q "signing key reloaded" server.log || fail "SIGHUP did not reload the key"
 "$bin/slctl" issue --serial "${serials[1]}" --module user=1 >/dev/null ||
   fail "issuing after SIGHUP failed"
+
+# Metered usage: no installation reported this month, and slctl says so.
+usage=$("$bin/slctl" usage --serial "${serials[0]}" --month "$(date -u +%Y-%m)") ||
+  fail "slctl usage failed"
+echo "$usage" | grep -q "no usage report received" || fail "slctl usage: $usage"
 
 # --- graceful stop -------------------------------------------------------
 kill -TERM "$server_pid"

@@ -21,6 +21,8 @@ void AddCustomerCommands(CLI::App* app, absl::Status* result);
 void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result);
 // catalog list | put; backup (against superlicensed)
 void AddCatalogCommands(CLI::App* app, absl::Status* result);
+// usage --serial S --month YYYY-MM (against superlicensed)
+void AddUsageCommands(CLI::App* app, absl::Status* result);
 // verify FILE --trust BUNDLE
 void AddVerifyCommand(CLI::App* app, absl::Status* result);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   superlicense::slctl::AddCustomerCommands(&app, &result);
   superlicense::slctl::AddIssueCommands(&app, sets, &result);
   superlicense::slctl::AddCatalogCommands(&app, &result);
+  superlicense::slctl::AddUsageCommands(&app, &result);
   superlicense::slctl::AddVerifyCommand(&app, &result);
 
   try {
