@@ -2,8 +2,9 @@
 // SuperOffice licensing tables (ModuleOwner, ModuleLicense, LicenseAssocLink,
 // LicenseSatlLink; columns as in docs/DOMAIN.md) plus the client's own tables
 // (installation, license_envelope, import_history, associate,
-// clock_watermark, license_change). Two backends share one logical schema:
-// SQLite ("sqlite:PATH") and PostgreSQL ("postgresql://..." libpq URI).
+// clock_watermark, license_change, consumption, system_message). Two backends
+// share one logical schema: SQLite ("sqlite:PATH") and PostgreSQL
+// ("postgresql://..." libpq URI).
 //
 // Callers see typed records, never SQL. Every value reaches the database as a
 // bound parameter.
@@ -61,7 +62,7 @@
 namespace superlicense::client {
 
 // The schema version this library creates and understands.
-inline constexpr int kCrmSchemaVersion = 2;
+inline constexpr int kCrmSchemaVersion = 3;
 
 // Audit columns shared by the CRM tables.
 struct AuditColumns {
@@ -197,6 +198,37 @@ struct ImportHistoryEntry {
   int64_t at = 0;
 };
 
+// One use of a metered service (table consumption; client/consumption.h).
+struct ConsumptionRecord {
+  int64_t id = 0;
+  std::string service;       // "storage", "mailing_emails", ...
+  int64_t amount = 0;        // >= 0, in the service's unit
+  int64_t at = 0;            // Unix seconds
+  int64_t associate_id = 0;  // who; 0 = nobody in particular (NULL)
+  std::string owner_name;    // whose metered services it counts against
+};
+
+// The use of one service in a time range [from, to).
+struct ConsumptionTotal {
+  std::string service;
+  int64_t sum = 0;    // SUM(amount)
+  int64_t max = 0;    // MAX(amount)
+  int64_t count = 0;  // records
+};
+
+// One line of the status tab's system messages (client/system_messages.h).
+struct SystemMessage {
+  int64_t id = 0;
+  std::string owner_name;  // "" when about no owner in particular
+  std::string operation;   // e.g. "import", "license-state"
+  std::string status;      // e.g. "started", "finished", "rejected", "ok"
+  std::string message;
+  int64_t started = 0;  // Unix seconds
+  std::string started_by;
+  std::optional<int64_t> expected_end;  // Unix seconds; nullable
+  std::string type;                     // "info", "warning" or "error"
+};
+
 // Reads shared by CrmDatabase (each call in its own read transaction) and
 // CrmTransaction (inside the transaction). NOT_FOUND when a row is missing.
 class CrmReader {
@@ -227,6 +259,17 @@ class CrmReader {
   // 0 when none.
   virtual absl::StatusOr<int64_t> GetClockWatermark(
       absl::string_view owner_name) = 0;
+  // Returns, per service with records, the use recorded for `owner_name`
+  // with from <= at < to, ordered by service.
+  virtual absl::StatusOr<std::vector<ConsumptionTotal>> SumConsumption(
+      absl::string_view owner_name, int64_t from, int64_t to) = 0;
+  // Returns the newest `limit` system messages, newest first.
+  virtual absl::StatusOr<std::vector<SystemMessage>> ListSystemMessages(
+      int64_t limit) = 0;
+  // Returns the newest system message of `owner_name` for `operation`;
+  // NOT_FOUND when there is none.
+  virtual absl::StatusOr<SystemMessage> LatestSystemMessage(
+      absl::string_view owner_name, absl::string_view operation) = 0;
   // Returns every row of every table as text, in a stable order; for tests
   // and diagnostics.
   virtual absl::StatusOr<std::string> Dump() = 0;
@@ -235,6 +278,8 @@ class CrmReader {
   // license_envelope, clock_watermark or installation, including edits made
   // with raw SQL behind this library's back (database triggers maintain
   // it). Equal stamps mean none of those tables changed in between.
+  // consumption and system_message are not licensing state and do not move
+  // it.
   virtual absl::StatusOr<int64_t> ChangeStamp() = 0;
 };
 
@@ -302,6 +347,14 @@ class CrmTransaction : public CrmReader {
   // Appends to import_history; returns the entry's id.
   virtual absl::StatusOr<int64_t> RecordImport(
       const ImportHistoryEntry& entry) = 0;
+  // Appends consumption records (ids ignored); FAILED_PRECONDITION for a
+  // negative amount (check constraint).
+  virtual absl::Status InsertConsumption(
+      const std::vector<ConsumptionRecord>& records) = 0;
+  // Appends a system message; returns its id. FAILED_PRECONDITION for a
+  // type other than "info", "warning", "error" (check constraint).
+  virtual absl::StatusOr<int64_t> AddSystemMessage(
+      const SystemMessage& message) = 0;
   // Raises the owner's clock watermark to `seen` (never lowers it).
   virtual absl::Status RaiseClockWatermark(absl::string_view owner_name,
                                            int64_t seen) = 0;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/internal/set_records.h"
+#include "client/system_messages.h"
 #include "keys/file_io.h"
 #include "keys/license_set_envelope.h"
 #include "keys/status_macros.h"
@@ -29,6 +30,7 @@ struct Candidate {
 
   const v1::LicenseSet& set() const { return verified->set; }
   const std::string& owner() const { return set().owner().owner_name(); }
+  std::string started_by;
   std::string Prefix() const {
     return absl::StrCat("license set ", set().customer().serial(), " v",
                         set().version(), ": ");
@@ -119,6 +121,25 @@ absl::Status ShortfallError(const Candidate& c,
       "fewer licenses than are in use: ", absl::StrJoin(lines, "; ")));
 }
 
+// The import's system message with `status`.
+SystemMessage ImportMessage(const Candidate& c, const char* status,
+                            const char* type, absl::string_view text) {
+  SystemMessage m;
+  m.owner_name = c.owner();
+  m.operation = kImportOperation;
+  m.status = status;
+  m.message = std::string(text.substr(0, 4000));
+  m.started = c.now;
+  m.started_by = c.started_by.substr(0, 255);
+  m.type = type;
+  return m;
+}
+
+std::string SetName(const Candidate& c) {
+  return absl::StrCat("license set ", c.set().customer().serial(), " v",
+                      c.set().version(), " of ", c.owner());
+}
+
 // Writes the set; the caller commits.
 absl::Status Install(CrmTransaction& txn, const Candidate& c,
                      const std::string& raw) {
@@ -129,9 +150,15 @@ absl::Status Install(CrmTransaction& txn, const Candidate& c,
           .status());
   RETURN_IF_ERROR(txn.RecordEnvelope(
       {c.owner(), static_cast<int64_t>(c.set().version()), raw, c.now}));
+  RETURN_IF_ERROR(
+      txn.RecordImport({0, c.owner(), static_cast<int64_t>(c.set().version()),
+                        kAccepted, "", c.now})
+          .status());
   return txn
-      .RecordImport({0, c.owner(), static_cast<int64_t>(c.set().version()),
-                     kAccepted, "", c.now})
+      .AddSystemMessage(ImportMessage(
+          c, "finished", kMessageInfo,
+          absl::StrCat("New licence activated: ", SetName(c), " (",
+                       c.set().module_licenses_size(), " modules)")))
       .status();
 }
 
@@ -188,6 +215,10 @@ absl::Status RecordRejection(CrmDatabase& db, const Candidate& c,
         txn->RecordImport({0, c.owner(), HistoryVersion(c.set().version()),
                            kRejected, std::string(rejection.message()), c.now})
             .status());
+    RETURN_IF_ERROR(
+        txn->AddSystemMessage(
+               ImportMessage(c, kRejected, kMessageError, rejection.message()))
+            .status());
     return txn->Commit();
   }();
   if (recorded.ok()) return rejection;
@@ -235,14 +266,26 @@ absl::StatusOr<ImportResult> LicenseImporter::ImportBytes(
   const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(keys::VerifiedLicenseSet verified,
                    trust_->VerifyLicenseSet(envelope, now));
-  const Candidate c{&envelope, &verified, absl::ToUnixSeconds(now)};
+  Candidate c{&envelope, &verified, absl::ToUnixSeconds(now),
+              policy_.started_by};
+  // Best effort: a database that cannot take this cannot take the import
+  // either, and the import's own error is the one to report.
+  SystemMessage started = ImportMessage(c, "started", kMessageInfo,
+                                        absl::StrCat("importing ", SetName(c)));
+  started.expected_end = c.now + 60;
+  system_messages::Record(db, started).IgnoreError();
   absl::Status rejection;
   std::vector<CountShortfall> found;
   absl::Status status =
       CheckAndInstall(db, c, raw, policy_.future_tolerance, &rejection, &found);
   if (shortfalls != nullptr) *shortfalls = found;
   if (!rejection.ok()) return RecordRejection(db, c, rejection);
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    system_messages::Record(
+        db, ImportMessage(c, "failed", kMessageError, status.ToString()))
+        .IgnoreError();
+    return status;
+  }
   return ImportResult{c.owner(), c.set().version(),
                       c.set().module_licenses_size()};
 }

@@ -24,6 +24,8 @@ namespace superlicense::client {
 struct ImportPolicy {
   // How far a set's issued_at may lie ahead of the local clock.
   absl::Duration future_tolerance = absl::Minutes(5);
+  // Who runs the imports: recorded as started_by of their system messages.
+  std::string started_by;
 };
 
 // One module whose new total is below what is assigned now: a line of the
@@ -55,7 +57,10 @@ class LicenseImporter {
   // clock's now) before touching `db`, then, in one write transaction, checks
   // the set against the installation and the rows in use and installs it:
   // owner row, module rows (each with its own row signature), the raw
-  // envelope, and an "accepted" import_history entry.
+  // envelope, an "accepted" import_history entry and a "finished" system
+  // message (operation "import"). Once the set has verified, a "started"
+  // system message is written first in its own transaction (best effort),
+  // and a database error after it adds a "failed" one (best effort).
   //
   // The count rule: every module that has licenses assigned now and is not
   // unrestricted in the new set must have a new licenseNumber >= the number
@@ -72,9 +77,11 @@ class LicenseImporter {
   //                      set is for another serial or site; its version is
   //                      not above the installed one; it is issued beyond
   //                      the future tolerance; now is past grace_to; or the
-  //                      count rule fails. Then nothing is written except a
-  //                      "rejected" import_history entry, in a separate
-  //                      transaction after the rollback. On a count
+  //                      count rule fails. Then nothing is written except
+  //                      the "started" system message and, in a separate
+  //                      transaction after the rollback, a "rejected"
+  //                      import_history entry and a "rejected" system
+  //                      message with the reason. On a count
   //                      failure the message lists every offending module
   //                      and, when `shortfalls` is not null, *shortfalls
   //                      receives them (it is cleared on every call).

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/consumption.h"
 #include "client/internal/set_records.h"
 #include "keys/license_set_envelope.h"
 #include "keys/status_macros.h"
@@ -178,6 +179,11 @@ absl::Status CheckSigned(CrmReader& db, const keys::TrustStore& trust,
   status.company_name = set.customer().company_name();
   status.serial = set.customer().serial();
   status.version = set.version();
+  for (const v1::MeteredServiceThreshold& t : set.metered_services()) {
+    status.metered_services.push_back(
+        {std::string(MeteredServiceName(t.service())), t.base_amount(),
+         t.per_user_amount()});
+  }
   if (set.owner().owner_name() != name) {
     problems.push_back(absl::StrCat("the stored license set is for owner ",
                                     set.owner().owner_name()));

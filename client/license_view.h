@@ -47,6 +47,16 @@ enum class LicenseState {
 // "ok", "admin-warning", "expired", "past-grace", "tampered".
 absl::string_view LicenseStateName(LicenseState state);
 
+// The included amount of one metered service, from a verified license set
+// (LicenseSet.metered_services): base + per_user x users, in the service's
+// unit. `service` is the short name ("storage", "mailing_emails", ...; see
+// client/consumption.h).
+struct MeteredThreshold {
+  std::string service;
+  uint64_t base_amount = 0;
+  uint64_t per_user_amount = 0;
+};
+
 // One installed owner as the view sees it.
 struct OwnerStatus {
   std::string owner_name;
@@ -62,6 +72,11 @@ struct OwnerStatus {
   // 5` or `ModuleLicense row "sale-cal" differs from the signed set
   // (licenseNumber)`; empty for kOk.
   std::string reason;
+  // The consumption thresholds of the owner's stored set, taken only from
+  // the envelope that verified against the trust bundle (empty when it did
+  // not verify or meters nothing). Filled even when the owner is tampered
+  // with in other ways: the signed thresholds are still the issuer's.
+  std::vector<MeteredThreshold> metered_services;
   // True when the owner's licenses are granted (every state but kPastGrace
   // and kTampered).
   bool grants() const {

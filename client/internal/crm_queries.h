@@ -34,6 +34,11 @@ class CrmQueries {
   absl::StatusOr<std::vector<ImportHistoryEntry>> ListImportHistory(
       absl::string_view owner_name);
   absl::StatusOr<int64_t> GetClockWatermark(absl::string_view owner_name);
+  absl::StatusOr<std::vector<ConsumptionTotal>> SumConsumption(
+      absl::string_view owner_name, int64_t from, int64_t to);
+  absl::StatusOr<std::vector<SystemMessage>> ListSystemMessages(int64_t limit);
+  absl::StatusOr<SystemMessage> LatestSystemMessage(
+      absl::string_view owner_name, absl::string_view operation);
   absl::StatusOr<std::string> Dump();
   absl::StatusOr<int64_t> ChangeStamp();
 
@@ -53,6 +58,8 @@ class CrmQueries {
   absl::Status RecordEnvelope(const EnvelopeRecord& envelope);
   absl::StatusOr<int64_t> RecordImport(const ImportHistoryEntry& entry);
   absl::Status RaiseClockWatermark(absl::string_view owner_name, int64_t seen);
+  absl::Status InsertConsumption(const std::vector<ConsumptionRecord>& records);
+  absl::StatusOr<int64_t> AddSystemMessage(const SystemMessage& message);
 
  private:
   // " FOR UPDATE" on PostgreSQL, "" on SQLite.

@@ -28,7 +28,8 @@ absl::StatusOr<Installation> CrmQueries::GetInstallation(bool lock) {
                              lock ? ForUpdate() : ""),
                 {}));
   if (rows.empty()) {
-    return absl::NotFoundError("installation not initialised: no serial is set");
+    return absl::NotFoundError(
+        "installation not initialised: no serial is set");
   }
   Installation out;
   out.serial = rows[0][0].s;
@@ -202,6 +203,70 @@ absl::StatusOr<int64_t> CrmQueries::ChangeStamp() {
                      rows.size(), " rows"));
   }
   return rows[0][0].i;
+}
+
+absl::StatusOr<std::vector<ConsumptionTotal>> CrmQueries::SumConsumption(
+    absl::string_view owner_name, int64_t from, int64_t to) {
+  ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(R"(SELECT "service", SUM("amount"), MAX("amount"), COUNT(*)
+          FROM "consumption" WHERE "owner_name" = $1 AND "at" >= $2
+          AND "at" < $3 GROUP BY "service" ORDER BY "service")",
+                {Text(owner_name), SqlValue::Int(from), SqlValue::Int(to)}));
+  std::vector<ConsumptionTotal> out;
+  for (const SqlRow& r : rows) out.push_back({r[0].s, r[1].i, r[2].i, r[3].i});
+  return out;
+}
+
+namespace {
+
+constexpr char kMessageColumns[] =
+    R"("system_message_id", "owner_name", "operation", "status", "message",
+    "started", "started_by", "expected_end", "type")";
+
+SystemMessage MessageFromRow(const SqlRow& r) {
+  SystemMessage m;
+  m.id = r[0].i;
+  m.owner_name = r[1].s;
+  m.operation = r[2].s;
+  m.status = r[3].s;
+  m.message = r[4].s;
+  m.started = r[5].i;
+  m.started_by = r[6].s;
+  if (!r[7].is_null()) m.expected_end = r[7].i;
+  m.type = r[8].s;
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<SystemMessage>> CrmQueries::ListSystemMessages(
+    int64_t limit) {
+  ASSIGN_OR_RETURN(auto rows,
+                   db_.Query(absl::StrCat("SELECT ", kMessageColumns,
+                                          R"( FROM "system_message" )"
+                                          "ORDER BY 1 DESC LIMIT $1"),
+                             {SqlValue::Int(limit)}));
+  std::vector<SystemMessage> out;
+  for (const SqlRow& r : rows) out.push_back(MessageFromRow(r));
+  return out;
+}
+
+absl::StatusOr<SystemMessage> CrmQueries::LatestSystemMessage(
+    absl::string_view owner_name, absl::string_view operation) {
+  ASSIGN_OR_RETURN(
+      auto rows,
+      db_.Query(absl::StrCat("SELECT ", kMessageColumns,
+                             R"( FROM "system_message" WHERE )"
+                             R"("owner_name" = $1 AND "operation" = $2 )"
+                             "ORDER BY 1 DESC LIMIT 1"),
+                {Text(owner_name), Text(operation)}));
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat("no system message of owner \"",
+                                            owner_name, "\" for operation \"",
+                                            operation, "\""));
+  }
+  return MessageFromRow(rows[0]);
 }
 
 absl::StatusOr<std::string> CrmQueries::Dump() {

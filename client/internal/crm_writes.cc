@@ -264,4 +264,33 @@ absl::Status CrmQueries::RaiseClockWatermark(absl::string_view owner_name,
       .status();
 }
 
+absl::Status CrmQueries::InsertConsumption(
+    const std::vector<ConsumptionRecord>& records) {
+  for (const ConsumptionRecord& r : records) {
+    RETURN_IF_ERROR(
+        db_.Query(R"(INSERT INTO "consumption" ("service", "amount", "at",
+            "associate_id", "owner_name") VALUES ($1, $2, $3, $4, $5))",
+                  {SqlValue::Text(r.service), SqlValue::Int(r.amount),
+                   SqlValue::Int(r.at),
+                   r.associate_id == 0 ? SqlValue::Null()
+                                       : SqlValue::Int(r.associate_id),
+                   SqlValue::Text(r.owner_name)})
+            .status());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CrmQueries::AddSystemMessage(const SystemMessage& m) {
+  return InsertReturningId(
+      R"(INSERT INTO "system_message" ("owner_name", "operation", "status",
+          "message", "started", "started_by", "expected_end", "type")
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          RETURNING "system_message_id")",
+      {SqlValue::Text(m.owner_name), SqlValue::Text(m.operation),
+       SqlValue::Text(m.status), SqlValue::Text(m.message),
+       SqlValue::Int(m.started), SqlValue::Text(m.started_by),
+       m.expected_end ? SqlValue::Int(*m.expected_end) : SqlValue::Null(),
+       SqlValue::Text(m.type)});
+}
+
 }  // namespace superlicense::client::internal

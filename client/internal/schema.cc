@@ -175,6 +175,36 @@ $body$)");
   return statements;
 }
 
+// Version 3: consumption (metered use, client/consumption.h) and the
+// status tab's system messages (client/system_messages.h). Neither moves the
+// change stamp: they are not licensing state.
+const std::vector<std::string>& SchemaV3() {
+  static const auto* statements = new std::vector<std::string>{
+      R"(CREATE TABLE "consumption" (
+  "consumption_id" {PK},
+  "service" TEXT NOT NULL,
+  "amount" {INT} NOT NULL CHECK ("amount" >= 0),
+  "at" {INT} NOT NULL,
+  "associate_id" {INT},
+  "owner_name" TEXT NOT NULL DEFAULT ''))",
+      R"(CREATE INDEX "consumption_service_at" ON "consumption"
+  ("service", "at"))",
+      R"(CREATE TABLE "system_message" (
+  "system_message_id" {PK},
+  "owner_name" TEXT NOT NULL DEFAULT '',
+  "operation" TEXT NOT NULL,
+  "status" TEXT NOT NULL,
+  "message" TEXT NOT NULL,
+  "started" {INT} NOT NULL,
+  "started_by" TEXT NOT NULL DEFAULT '',
+  "expected_end" {INT},
+  "type" TEXT NOT NULL CHECK ("type" IN ('info', 'warning', 'error'))))",
+      R"(CREATE INDEX "system_message_owner" ON "system_message"
+  ("owner_name", "operation"))",
+  };
+  return *statements;
+}
+
 std::string Render(SqlDialect dialect, const std::string& sql) {
   if (dialect == SqlDialect::kSqlite) {
     return absl::StrReplaceAll(sql,
@@ -220,6 +250,11 @@ absl::Status ApplyMigrations(SqlConnection& db) {
       RETURN_IF_ERROR(db.Exec(Render(db.dialect(), statement)));
     }
   }
+  if (version < 3) {
+    for (const std::string& statement : SchemaV3()) {
+      RETURN_IF_ERROR(db.Exec(Render(db.dialect(), statement)));
+    }
+  }
   RETURN_IF_ERROR(db.Exec(R"(DELETE FROM "schema_version")"));
   return db
       .Query(R"(INSERT INTO "schema_version" ("version") VALUES ($1))",
@@ -250,7 +285,8 @@ const std::vector<std::string>& SchemaTables() {
       "schema_version",  "installation",     "associate",
       "ModuleOwner",     "ModuleLicense",    "LicenseAssocLink",
       "LicenseSatlLink", "license_envelope", "import_history",
-      "clock_watermark", "license_change"};
+      "clock_watermark", "license_change",   "consumption",
+      "system_message"};
   return *tables;
 }
 

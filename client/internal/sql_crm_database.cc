@@ -59,6 +59,21 @@ class SqlReader : public Base {
       absl::string_view owner_name) override {
     return Run<int64_t>([&] { return q().GetClockWatermark(owner_name); });
   }
+  absl::StatusOr<std::vector<ConsumptionTotal>> SumConsumption(
+      absl::string_view owner_name, int64_t from, int64_t to) override {
+    return Run<std::vector<ConsumptionTotal>>(
+        [&] { return q().SumConsumption(owner_name, from, to); });
+  }
+  absl::StatusOr<std::vector<SystemMessage>> ListSystemMessages(
+      int64_t limit) override {
+    return Run<std::vector<SystemMessage>>(
+        [&] { return q().ListSystemMessages(limit); });
+  }
+  absl::StatusOr<SystemMessage> LatestSystemMessage(
+      absl::string_view owner_name, absl::string_view operation) override {
+    return Run<SystemMessage>(
+        [&] { return q().LatestSystemMessage(owner_name, operation); });
+  }
   absl::StatusOr<std::string> Dump() override {
     return Run<std::string>([&] { return q().Dump(); });
   }
@@ -146,6 +161,14 @@ class SqlCrmTransaction final : public SqlReader<CrmTransaction> {
   absl::Status RaiseClockWatermark(absl::string_view owner,
                                    int64_t seen) override {
     return RunStatus([&] { return queries_.RaiseClockWatermark(owner, seen); });
+  }
+
+  absl::Status InsertConsumption(
+      const std::vector<ConsumptionRecord>& records) override {
+    return RunStatus([&] { return queries_.InsertConsumption(records); });
+  }
+  absl::StatusOr<int64_t> AddSystemMessage(const SystemMessage& m) override {
+    return Run<int64_t>([&] { return queries_.AddSystemMessage(m); });
   }
 
   absl::Status Commit() override {

@@ -170,8 +170,8 @@ TEST_P(CrmDatabaseTest, CreatesSchema) {
   for (const char* table :
        {"ModuleOwner:", "ModuleLicense:", "LicenseAssocLink:",
         "LicenseSatlLink:", "installation:", "license_envelope:",
-        "import_history:", "associate:", "clock_watermark:",
-        "license_change:"}) {
+        "import_history:", "associate:", "clock_watermark:", "license_change:",
+        "consumption:", "system_message:"}) {
     EXPECT_THAT(*dump, HasSubstr(table));
   }
 }
@@ -486,6 +486,80 @@ TEST_P(CrmDatabaseTest, ChangeStampMovesOnCommittedLicensingWrites) {
   }
 }
 
+// What version 3 added (consumption, system messages).
+constexpr char kDropVersion3[] =
+    "DROP TABLE consumption; DROP TABLE system_message; ";
+
+TEST_P(CrmDatabaseTest, MigratesVersion2Database) {
+  {
+    auto db = OpenOrDie();
+    ASSERT_NE(db, nullptr);
+    InstallOwner(*db, {MakeModule("user", 10)});
+  }
+  ExecRaw(
+      absl::StrCat(kDropVersion3, "UPDATE schema_version SET version = 2;"));
+  auto db = OpenOrDie();
+  ASSERT_NE(db, nullptr);
+  EXPECT_THAT(db->SchemaVersion(), IsOkAndHolds(3));
+  ASSERT_OK_AND_ASSIGN(OwnerView view, db->GetOwner("ACME"));
+  EXPECT_EQ(view.modules.size(), 1u);
+  // The new tables work, and writing them leaves the change stamp alone.
+  ASSERT_OK_AND_ASSIGN(int64_t stamp, db->ChangeStamp());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    ASSERT_OK(
+        txn->InsertConsumption({{0, "chat_sessions", 2, 100, 0, "ACME"},
+                                {0, "chat_sessions", 3, 200, 7, "ACME"}}));
+    SystemMessage m;
+    m.owner_name = "ACME";
+    m.operation = "import";
+    m.status = "started";
+    m.message = kNasty;
+    m.started = 100;
+    m.expected_end = 160;
+    m.type = "info";
+    ASSERT_OK(txn->AddSystemMessage(m).status());
+    m.expected_end.reset();
+    m.status = "finished";
+    ASSERT_OK(txn->AddSystemMessage(m).status());
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_THAT(db->ChangeStamp(), IsOkAndHolds(stamp));
+  ASSERT_OK_AND_ASSIGN(auto totals, db->SumConsumption("ACME", 100, 201));
+  ASSERT_EQ(totals.size(), 1u);
+  EXPECT_EQ(totals[0].sum, 5);
+  EXPECT_EQ(totals[0].max, 3);
+  EXPECT_EQ(totals[0].count, 2);
+  EXPECT_THAT(db->SumConsumption("ACME", 101, 200),
+              IsOkAndHolds(::testing::IsEmpty()));
+  ASSERT_OK_AND_ASSIGN(auto messages, db->ListSystemMessages(10));
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].status, "finished");
+  EXPECT_FALSE(messages[0].expected_end.has_value());
+  EXPECT_EQ(messages[1].message, kNasty);
+  EXPECT_EQ(messages[1].expected_end, 160);
+  ASSERT_OK_AND_ASSIGN(SystemMessage latest,
+                       db->LatestSystemMessage("ACME", "import"));
+  EXPECT_EQ(latest.status, "finished");
+  EXPECT_THAT(db->LatestSystemMessage("ACME", "other"),
+              StatusIs(absl::StatusCode::kNotFound));
+  // Check constraints: no negative amount, no unknown type.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    EXPECT_THAT(txn->InsertConsumption({{0, "chat_sessions", -1, 1, 0, ""}}),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->BeginWrite());
+    SystemMessage bad;
+    bad.operation = "x";
+    bad.status = "y";
+    bad.type = "fatal";
+    EXPECT_THAT(txn->AddSystemMessage(bad),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+}
+
 TEST_P(CrmDatabaseTest, MigratesVersion1Database) {
   {
     auto db = OpenOrDie();
@@ -503,17 +577,18 @@ TEST_P(CrmDatabaseTest, MigratesVersion1Database) {
                         event, "\"; ");
       }
     }
-    ExecRaw(sql +
+    ExecRaw(sql + kDropVersion3 +
             "DROP TABLE license_change; UPDATE schema_version SET "
             "version = 1;");
   } else {
     ExecRaw(
-        "DROP FUNCTION license_change_bump() CASCADE; DROP TABLE "
-        "license_change; UPDATE schema_version SET version = 1;");
+        absl::StrCat(kDropVersion3,
+                     "DROP FUNCTION license_change_bump() CASCADE; DROP TABLE "
+                     "license_change; UPDATE schema_version SET version = 1;"));
   }
   auto db = OpenOrDie();
   ASSERT_NE(db, nullptr);
-  EXPECT_THAT(db->SchemaVersion(), IsOkAndHolds(2));
+  EXPECT_THAT(db->SchemaVersion(), IsOkAndHolds(kCrmSchemaVersion));
   ASSERT_OK_AND_ASSIGN(OwnerView view, db->GetOwner("ACME"));
   EXPECT_EQ(view.modules.size(), 1u);
   ASSERT_OK_AND_ASSIGN(int64_t stamp, db->ChangeStamp());

@@ -29,6 +29,8 @@
 namespace superlicense::client {
 namespace {
 
+using ::superlicense::testing::WithoutJournal;
+
 using ::superlicense::testing::ClientPki;
 using ::superlicense::testing::FakeClock;
 using ::superlicense::testing::IsOk;
@@ -85,19 +87,6 @@ v1::LicenseSet MakeSet(uint64_t version, const Counts& counts) {
   return testing::MakeLicenseSet(kSerial, version, rows);
 }
 
-// Returns `dump` without the import_history section.
-std::string WithoutHistory(const std::string& dump) {
-  const std::string header = "import_history:\n";
-  size_t begin = dump.find(header);
-  if (begin == std::string::npos) return dump;
-  size_t end = begin + header.size();
-  while (end < dump.size() && dump.compare(end, 2, "  ") == 0) {
-    end = dump.find('\n', end);
-    end = end == std::string::npos ? dump.size() : end + 1;
-  }
-  return dump.substr(0, begin) + dump.substr(end);
-}
-
 class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
  protected:
   LicenseImporterTest() : clock_(absl::FromUnixSeconds(kNow)) {}
@@ -140,7 +129,7 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
     return dump.ok() ? *dump : "";
   }
 
-  std::string DumpWithoutHistory() { return WithoutHistory(Dump()); }
+  std::string DumpWithoutJournal() { return WithoutJournal(Dump()); }
 
   std::vector<ImportHistoryEntry> History() {
     auto history = db_->ListImportHistory(kOwner);
@@ -201,11 +190,11 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
                       const LicenseImporter* importer = nullptr) {
     if (importer == nullptr) importer = importer_.get();
     const std::string full_before = Dump();
-    const std::string before = WithoutHistory(full_before);
+    const std::string before = WithoutJournal(full_before);
     const size_t history = History().size();
     EXPECT_THAT(importer->Import(*db_, envelope),
                 StatusIs(code, HasSubstr(message)));
-    EXPECT_EQ(DumpWithoutHistory(), before);
+    EXPECT_EQ(DumpWithoutJournal(), before);
     EXPECT_THAT(before, HasSubstr("ModuleOwner:"));
     EXPECT_THAT(before, HasSubstr("license_envelope:"));
     std::vector<ImportHistoryEntry> after = History();
@@ -228,10 +217,10 @@ class LicenseImporterTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST(WithoutHistoryTest, RemovesOnlyTheImportHistorySection) {
-  EXPECT_EQ(WithoutHistory("a:\n  1\nimport_history:\n  x | y\n  z\n"
+  EXPECT_EQ(WithoutJournal("a:\n  1\nimport_history:\n  x | y\n  z\n"
                            "b:\n  2\n"),
             "a:\n  1\nb:\n  2\n");
-  EXPECT_EQ(WithoutHistory("a:\n  1\nimport_history:\n  x\n"), "a:\n  1\n");
+  EXPECT_EQ(WithoutJournal("a:\n  1\nimport_history:\n  x\n"), "a:\n  1\n");
 }
 
 TEST_P(LicenseImporterTest, FirstImportInstallsRowsWithTheirSignatures) {
@@ -368,7 +357,7 @@ TEST_P(LicenseImporterTest, RejectsSetBelowAssignedCount) {
   ASSERT_EQ(links["web"].size(), 7u);
 
   std::vector<CountShortfall> shortfalls;
-  const std::string before = DumpWithoutHistory();
+  const std::string before = DumpWithoutJournal();
   EXPECT_THAT(Import(MakeSet(2, DefaultCounts()), &shortfalls),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("module \"web\": 7 in use, 5 in the new set, "
@@ -378,7 +367,7 @@ TEST_P(LicenseImporterTest, RejectsSetBelowAssignedCount) {
                                 Field(&CountShortfall::in_use, 7),
                                 Field(&CountShortfall::new_total, 5),
                                 Field(&CountShortfall::must_remove, 2))));
-  EXPECT_EQ(DumpWithoutHistory(), before);
+  EXPECT_EQ(DumpWithoutJournal(), before);
   EXPECT_EQ(*db_->HighestImportedVersion(kOwner), 1);
   EXPECT_EQ(History().back().result, "rejected");
 
@@ -412,7 +401,7 @@ TEST_P(LicenseImporterTest, ModuleInUseMissingFromNewSetCountsAsZero) {
   next.erase("quote-cal");
   next.erase("visible-for");  // missing counts as 0 even when unrestricted
   std::vector<CountShortfall> shortfalls;
-  const std::string before = DumpWithoutHistory();
+  const std::string before = DumpWithoutJournal();
   EXPECT_THAT(
       Import(MakeSet(2, next), &shortfalls),
       StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -421,7 +410,7 @@ TEST_P(LicenseImporterTest, ModuleInUseMissingFromNewSetCountsAsZero) {
                      HasSubstr("module \"visible-for\": 2 in use, 0 in the "
                                "new set, remove 2"))));
   EXPECT_EQ(shortfalls.size(), 2u);
-  EXPECT_EQ(DumpWithoutHistory(), before);
+  EXPECT_EQ(DumpWithoutJournal(), before);
 }
 
 TEST_P(LicenseImporterTest, UnrestrictedModuleInUseIsExempt) {

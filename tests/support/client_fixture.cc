@@ -161,4 +161,18 @@ absl::StatusOr<std::vector<int64_t>> AddAssociates(client::CrmDatabase& db,
   return ids;
 }
 
+std::string WithoutJournal(std::string dump) {
+  for (const std::string header : {"import_history:\n", "system_message:\n"}) {
+    size_t begin = dump.find(header);
+    if (begin == std::string::npos) continue;
+    size_t end = begin + header.size();
+    while (end < dump.size() && dump.compare(end, 2, "  ") == 0) {
+      end = dump.find('\n', end);
+      end = end == std::string::npos ? dump.size() : end + 1;
+    }
+    dump = dump.substr(0, begin) + dump.substr(end);
+  }
+  return dump;
+}
+
 }  // namespace superlicense::testing

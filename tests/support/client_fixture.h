@@ -128,6 +128,12 @@ absl::StatusOr<std::vector<int64_t>> AddAssociates(client::CrmDatabase& db,
                                                    absl::string_view prefix,
                                                    int count);
 
+// Returns a CrmDatabase::Dump() without its import_history and
+// system_message sections: what a rejected import may write (the rejection
+// is journalled in a transaction of its own); every other table must stay
+// as it was.
+std::string WithoutJournal(std::string dump);
+
 }  // namespace superlicense::testing
 
 #endif  // SUPERLICENSE_TESTS_SUPPORT_CLIENT_FIXTURE_H_

@@ -2,7 +2,8 @@
 # End-to-end test of `crmlicense` as a CRM administrator uses it, on a real
 # SQLite file or a real PostgreSQL server started here: init, import (and every kind of rejection, exit 3), associates,
 # assign / unassign with the count and prerequisite rules, check (exit 0/1),
-# status, count-users, the "remove superfluous licenses" shortfall, and
+# status (the licence screen), count-users, the "remove superfluous licenses"
+# shortfall, consumption (usage record / report), system messages, and
 # tampering with the database behind the library's back.
 #   crmlicense_flow_test.sh BIN_DIR DEMO_DATA_DIR [sqlite|postgresql]
 set -euo pipefail
@@ -182,23 +183,80 @@ expect_text out.txt "installation 1010000004  Demo Company AS  central"
 expect_text out.txt "license set v1  state ok"
 expect 0 "$crm" status --json
 expect_text out.txt '"company_name": "Demo Company AS"'
+expect 0 "$crm" --user ingrid status
+expect_text out.txt "update status: New licence activated (v1"
+expect_text out.txt "company Demo Company AS, serial 1010000004"
+expect_text out.txt "database: owner Demo Company AS, serial 1010000004, type central"
+expect_text out.txt "logged-in user ingrid"
+expect_text out.txt "import finished"
+
+# --- consumption and system messages -------------------------------------------
+month=$(date -u +%Y-%m)
+expect 0 "$crm" usage record chat_sessions 3 --associate alice
+expect_text out.txt "recorded 3 sessions of chat_sessions for alice"
+expect 0 "$crm" usage record chat_sessions 4
+expect 0 "$crm" usage record storage 5000
+expect 0 "$crm" usage record --json form_submissions 1
+expect_text out.txt '"unit": "submissions"'
+expect 1 "$crm" usage record sms 1
+expect_text err.txt 'unknown service "sms"'
+expect 1 "$crm" usage record -- chat_sessions -4
+expect_text err.txt "amount -4"
+expect 1 "$crm" usage record chat_sessions 99999999
+expect_text err.txt "amount 99999999"
+expect 1 "$crm" usage record chat_sessions 1 --associate nobody
+expect_text err.txt "nobody"
+expect 0 "$crm" usage report --month "$month"
+expect_text out.txt "consumption $month (4 user licenses in use)"
+expect_text out.txt "chat_sessions"
+expect 0 "$crm" usage report --month "$month" --json
+jq -e '.services[] | select(.service == "chat_sessions") | .used == 7' out.txt >/dev/null ||
+  fail "chat_sessions used is not 7"
+jq -e '.services[] | select(.service == "storage") | .used == 5000' out.txt >/dev/null ||
+  fail "storage used is not 5000"
+expect 0 "$crm" usage report --month 2001-01 --json
+jq -e '[.services[].used] | add == 0' out.txt >/dev/null || fail "2001-01 not empty"
+expect 1 "$crm" usage report --month 2027-13
+expect_text err.txt '"2027-13"'
+expect 1 "$crm" usage report --month "$month" --send
+expect_text err.txt "--authority is required"
+expect 0 "$crm" status
+expect_text out.txt "consumption $month"
+expect 0 "$crm" messages
+expect_text out.txt "import finished"
+expect_text out.txt "New licence activated"
+expect 0 "$crm" messages --json --limit 1
+[[ $(jq '.messages | length' out.txt) == 1 ]] || fail "messages --limit 1"
+expect 1 "$crm" messages --limit 0
+expect_text err.txt "limit 0"
 expect 0 "$crm" count-users --json
 expect_text out.txt '"user_in_use": 4'
 expect_text out.txt '"plans_in_use": 1'
 
 # --- fewer licenses than in use: rejected, the shortfall listed ---------------
-"$crm" status --json >before.json
+"$crm" status --json | jq .owners >before.json
 expect 3 "$crm" import v2.lic
 expect_text out.txt "Remove superfluous licenses first"
 expect_text out.txt "quote-cal"
 expect_text err.txt "import rejected"
-"$crm" status --json >after.json
-diff before.json after.json || fail "status changed by a rejected import"
+"$crm" status --json | jq .owners >after.json
+diff before.json after.json || fail "licenses changed by a rejected import"
+expect 0 "$crm" status
+expect_text out.txt "Activate new licence: blocked (v2"
+expect_text out.txt "quote-cal: 3 in use, 2 available in the new set, remove 1; held by alice, bob, carol"
+expect 0 "$crm" status --json
+jq -e '.updates[0].status == "blocked" and .updates[0].blocked[0].holders == ["alice", "bob", "carol"]' \
+  out.txt >/dev/null || fail "status --json does not show the blocked update"
+expect 0 "$crm" messages
+expect_text out.txt "import rejected"
+expect_text out.txt 'module "quote-cal": 3 in use, 2 in the new set, remove 1'
 expect 3 "$crm" import --json v2.lic
 expect_text out.txt '"must_remove": 1'
 expect 0 "$crm" unassign carol quote-cal
 expect 0 "$crm" import v2.lic
 expect_text out.txt "license set v2"
+expect 0 "$crm" status
+expect_text out.txt "update status: New licence activated (v2"
 expect 0 "$crm" check alice quote-cal
 
 # --- tampering behind the library's back ---------------------------------------
@@ -222,6 +280,15 @@ expect_text out.txt 'module "quote-cal": 3 assigned, licenseNumber 2'
 sql "DELETE FROM \"LicenseAssocLink\" WHERE \"assocId\" = $carol AND \"moduleLicenseId\" = $quote_cal"
 expect 0 "$crm" status
 expect 0 "$crm" import v3.lic
+# Each state transition once: two tampering episodes, each followed by ok.
+expect 0 "$crm" messages --json --limit 100
+[[ $(jq '[.messages[] | select(.operation == "license-state" and .status == "tampered")] | length' out.txt) == 2 ]] ||
+  fail "tampering not recorded exactly once per episode"
+[[ $(jq '[.messages[] | select(.operation == "license-state" and .status == "ok")] | length' out.txt) == 2 ]] ||
+  fail "back to ok not recorded exactly once per episode"
+expect 0 "$crm" messages
+expect_text out.txt "tampering found"
+expect_text out.txt "are in order again"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)" >&2

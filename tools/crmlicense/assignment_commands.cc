@@ -16,6 +16,7 @@
 #include "client/clock_watermark.h"
 #include "client/license_assigner.h"
 #include "client/license_view.h"
+#include "client/system_messages.h"
 #include "keys/clock.h"
 #include "keys/status_macros.h"
 #include "tools/cli/cli_support.h"
@@ -120,6 +121,9 @@ absl::Status RunCheck(const GlobalFlags& flags, const AssignArgs& args) {
                    OpenDatabase(flags));
   ASSIGN_OR_RETURN(std::shared_ptr<const client::LicenseView> view,
                    client::LicenseView::Load(*db, trust, SystemClock::Get()));
+  // Best effort: the answer must not depend on whether the database can
+  // take the message (a read-only replica, a busy writer).
+  client::RecordStateChanges(*db, *view, ActingUser(flags)).IgnoreError();
   ASSIGN_OR_RETURN(client::Associate associate,
                    client::FindAssociate(*db, args.associate));
   const bool licensed = view->Has(associate.id, args.module);

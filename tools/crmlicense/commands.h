@@ -20,6 +20,9 @@ void AddStatusCommands(CLI::App* app, const GlobalFlags* flags,
 // assign, unassign, check, associates add | list
 void AddAssignmentCommands(CLI::App* app, const GlobalFlags* flags,
                            absl::Status* result);
+// usage record | usage report, messages
+void AddUsageCommands(CLI::App* app, const GlobalFlags* flags,
+                      absl::Status* result);
 
 }  // namespace superlicense::crmlicense
 

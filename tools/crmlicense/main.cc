@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   superlicense::crmlicense::AddSetupCommands(&app, &flags, &result);
   superlicense::crmlicense::AddStatusCommands(&app, &flags, &result);
   superlicense::crmlicense::AddAssignmentCommands(&app, &flags, &result);
+  superlicense::crmlicense::AddUsageCommands(&app, &flags, &result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <utility>
 #include <vector>
@@ -19,6 +20,15 @@ void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
   app->add_option("--trust", flags->trust, "Trust bundle file")
       ->envname("SUPERLICENSE_TRUST");
   app->add_flag("--json", flags->json, "Machine-readable output");
+  app->add_option("--user", flags->user,
+                  "Acting user recorded in system messages (default $USER)")
+      ->envname("SUPERLICENSE_CRM_USER");
+}
+
+std::string ActingUser(const GlobalFlags& flags) {
+  if (!flags.user.empty()) return flags.user;
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user != '\0' ? std::string(user) : "unknown";
 }
 
 absl::StatusOr<std::unique_ptr<client::CrmDatabase>> OpenDatabase(

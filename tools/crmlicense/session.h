@@ -20,11 +20,16 @@ struct GlobalFlags {
   std::string db;     // --db, SUPERLICENSE_CRM_DB
   std::string trust;  // --trust, SUPERLICENSE_TRUST
   bool json = false;  // --json
+  std::string user;   // --user, SUPERLICENSE_CRM_USER
 };
 
-// Adds --db, --trust and --json to `app` (usable before or after the
-// subcommand).
+// Adds --db, --trust, --json and --user to `app` (usable before or after
+// the subcommand).
 void AddGlobalFlags(CLI::App* app, GlobalFlags* flags);
+
+// The acting (logged-in) user, recorded as started_by of system messages:
+// --user, else $SUPERLICENSE_CRM_USER, else $USER, else "unknown".
+std::string ActingUser(const GlobalFlags& flags);
 
 // Opens (creating or migrating the schema of) the database of --db.
 // INVALID_ARGUMENT when --db is missing.

@@ -18,13 +18,13 @@
 #include "keys/status_macros.h"
 #include "superlicense/serial_number.h"
 #include "tools/cli/cli_support.h"
+#include "tools/crmlicense/authority_flags.h"
 #include "tools/crmlicense/commands.h"
 
 namespace superlicense::crmlicense {
 namespace {
 
 constexpr size_t kMaxCompanyName = 255;
-constexpr size_t kMaxPemBytes = 64 * 1024;
 
 struct InitFlags {
   std::string serial;
@@ -80,6 +80,13 @@ absl::Status RunInit(const GlobalFlags& flags, const InitFlags& init) {
         absl::StrCat("initialised ", init.serial, " (", company, ", ", site,
                      ")\n"));
   return absl::OkStatus();
+}
+
+// The import rules, with the acting user for the import's system messages.
+client::ImportPolicy ImportPolicyFor(const GlobalFlags& flags) {
+  client::ImportPolicy policy;
+  policy.started_by = ActingUser(flags);
+  return policy;
 }
 
 // Prints the outcome of an import; returns the status with the exit code
@@ -142,7 +149,7 @@ absl::Status RunImport(const GlobalFlags& flags, const std::string& file) {
   ASSIGN_OR_RETURN(std::unique_ptr<client::CrmDatabase> db,
                    OpenDatabase(flags));
   const Clock& clock = SystemClock::Get();
-  client::LicenseImporter importer(&trust, &clock);
+  client::LicenseImporter importer(&trust, &clock, ImportPolicyFor(flags));
   std::vector<client::CountShortfall> shortfalls;
   absl::StatusOr<client::ImportResult> result =
       importer.ImportFile(*db, file, &shortfalls);
@@ -153,44 +160,14 @@ absl::Status RunImport(const GlobalFlags& flags, const std::string& file) {
   return ReportImport(flags, result, shortfalls, "");
 }
 
-struct FetchFlags {
-  std::string authority;
-  std::string ca;
-  std::string credential;
-  int timeout_seconds = 30;
-};
-
-absl::Status RunFetch(const GlobalFlags& flags, const FetchFlags& fetch) {
-  if (fetch.authority.empty()) {
-    return absl::InvalidArgumentError(
-        "--authority is required (host:port; or set SUPERLICENSE_AUTHORITY)");
-  }
-  if (fetch.ca.empty()) {
-    return absl::InvalidArgumentError(
-        "--ca is required (the authority's CA certificate; or set "
-        "SUPERLICENSE_CA)");
-  }
-  if (fetch.credential.empty()) {
-    return absl::InvalidArgumentError(
-        "--credential is required (or set SUPERLICENSE_CREDENTIAL)");
-  }
-  if (fetch.timeout_seconds <= 0 || fetch.timeout_seconds > 3600) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--timeout must be 1 to 3600 seconds, got ", fetch.timeout_seconds));
-  }
-  ASSIGN_OR_RETURN(std::string ca_pem, ReadFileLimited(fetch.ca, kMaxPemBytes));
+absl::Status RunFetch(const GlobalFlags& flags, const AuthorityFlags& fetch) {
+  ASSIGN_OR_RETURN(std::unique_ptr<client::LicenseFetcher> fetcher,
+                   ConnectAuthority(fetch));
   ASSIGN_OR_RETURN(keys::TrustStore trust, LoadTrust(flags));
   ASSIGN_OR_RETURN(std::unique_ptr<client::CrmDatabase> db,
                    OpenDatabase(flags));
-  client::AuthorityEndpoint endpoint;
-  endpoint.target = fetch.authority;
-  endpoint.ca_pem = ca_pem;
-  endpoint.credential = fetch.credential;
-  endpoint.deadline = absl::Seconds(fetch.timeout_seconds);
-  ASSIGN_OR_RETURN(std::unique_ptr<client::LicenseFetcher> fetcher,
-                   client::LicenseFetcher::Connect(endpoint));
   const Clock& clock = SystemClock::Get();
-  client::LicenseImporter importer(&trust, &clock);
+  client::LicenseImporter importer(&trust, &clock, ImportPolicyFor(flags));
   std::vector<client::CountShortfall> shortfalls;
   absl::StatusOr<client::FetchResult> fetched =
       fetcher->FetchAndImport(*db, importer, &shortfalls);
@@ -245,20 +222,12 @@ void AddSetupCommands(CLI::App* app, const GlobalFlags* flags,
   c->add_option("file", *file, "Signed set file (.lic)")->required();
   c->callback([=] { *result = RunImport(*flags, *file); });
 
-  auto fetch = std::make_shared<FetchFlags>();
+  auto fetch = std::make_shared<AuthorityFlags>();
   c = app->add_subcommand(
       "fetch",
       "Fetch the newest license set from the authority, import it and report "
       "the acceptance");
-  c->add_option("--authority", fetch->authority, "Authority host:port")
-      ->envname("SUPERLICENSE_AUTHORITY");
-  c->add_option("--ca", fetch->ca, "CA certificate of the authority")
-      ->envname("SUPERLICENSE_CA");
-  c->add_option("--credential", fetch->credential,
-                "Installation credential SERIAL.SECRET (prefer the environment "
-                "variable)")
-      ->envname("SUPERLICENSE_CREDENTIAL");
-  c->add_option("--timeout", fetch->timeout_seconds, "Seconds per call");
+  AddAuthorityFlags(c, fetch.get());
   c->callback([=] { *result = RunFetch(*flags, *fetch); });
 }
 

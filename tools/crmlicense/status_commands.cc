@@ -1,8 +1,13 @@
-// crmlicense status | count-users: what the licence screen shows (owner,
-// company, serial, dates, central or satellite, every visible license with
-// total / in use / free, warnings) and the user counts of DOMAIN.md.
-// `status` exits 3 when an owner's licenses are stopped (tampered or past
-// graceTo).
+// crmlicense status | count-users: the licence screen of DOMAIN.md and the
+// user counts. `status` shows the licences tab (installation; per owner its
+// company, serial, dates, update status — "New licence activated" or
+// "Activate new licence: blocked" with the licenses and the users holding
+// them — warnings and every visible license with total / in use / free) and
+// the status tab (database: owner, serial, central or satellite, next
+// expiry, acting user; this month's consumption against the thresholds;
+// the latest system messages). It records license state transitions as
+// system messages first (RecordStateChanges). Exits 3 when an owner's
+// licenses are stopped (tampered or past graceTo).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,15 +17,22 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/clock_watermark.h"
+#include "client/consumption.h"
 #include "client/license_view.h"
+#include "client/system_messages.h"
 #include "client/user_count.h"
 #include "keys/clock.h"
 #include "keys/status_macros.h"
 #include "tools/cli/cli_support.h"
 #include "tools/crmlicense/commands.h"
+#include "tools/crmlicense/update_status.h"
+#include "tools/crmlicense/usage_view.h"
 
 namespace superlicense::crmlicense {
 namespace {
+
+// System messages on the status tab.
+constexpr int64_t kScreenMessages = 10;
 
 const char* LicenseTypeName(int64_t type) {
   switch (type) {
@@ -124,6 +136,100 @@ std::string OwnerText(const client::OwnerStatus& o,
   return text;
 }
 
+// The database line of the status tab: owner (the company), serial, type,
+// next expiry date, acting user.
+google::protobuf::Struct DatabaseJson(const client::LicenseView& view,
+                                      const std::string& user) {
+  int64_t next_expiry = 0;
+  for (const client::OwnerStatus& o : view.owners()) {
+    if (o.expiration != 0 && (next_expiry == 0 || o.expiration < next_expiry)) {
+      next_expiry = o.expiration;
+    }
+  }
+  const client::Installation& inst = view.installation();
+  google::protobuf::Struct json;
+  auto& f = *json.mutable_fields();
+  f["owner"] = JsonString(inst.company_name);
+  f["serial"] = JsonString(inst.serial);
+  f["type"] = JsonString(SiteText(inst));
+  f["next_expiry"] = JsonString(cli::FormatDate(next_expiry));
+  f["user"] = JsonString(user);
+  return json;
+}
+
+std::string DatabaseText(const google::protobuf::Struct& db) {
+  const auto& f = db.fields();
+  return absl::StrCat("database: owner ", f.at("owner").string_value(),
+                      ", serial ", f.at("serial").string_value(), ", type ",
+                      f.at("type").string_value(), ", next expiry ",
+                      f.at("next_expiry").string_value(), ", logged-in user ",
+                      f.at("user").string_value(), "\n");
+}
+
+// The licences tab: installation, then per owner its facts, update status
+// and licenses. Fills json["owners"] and json["updates"].
+absl::Status AddLicencesTab(client::CrmReader& db,
+                            const client::LicenseView& view, bool all,
+                            google::protobuf::Struct& json, std::string& text,
+                            std::vector<std::string>& stopped) {
+  const client::Installation& inst = view.installation();
+  auto& f = *json.mutable_fields();
+  f["serial"] = JsonString(inst.serial);
+  f["company_name"] = JsonString(inst.company_name);
+  f["site"] = JsonString(SiteText(inst));
+  text =
+      inst.serial.empty()
+          ? std::string("installation not initialised: run crmlicense init\n")
+          : absl::StrCat("installation ", inst.serial, "  ", inst.company_name,
+                         "  ", SiteText(inst), "\n");
+  absl::StrAppend(&text, "\n== Licences\n");
+  google::protobuf::ListValue* owners = f["owners"].mutable_list_value();
+  google::protobuf::ListValue* updates = f["updates"].mutable_list_value();
+  for (const client::OwnerStatus& o : view.owners()) {
+    *owners->add_values() = JsonStruct(OwnerJson(o, view.modules(), all));
+    ASSIGN_OR_RETURN(UpdateStatus update, ReadUpdateStatus(db, o.owner_name));
+    *updates->add_values() = JsonStruct(UpdateStatusJson(o.owner_name, update));
+    std::string owner_text = OwnerText(o, view.modules(), all);
+    // The company / serial and update status go after the dates line.
+    const size_t dates_end = owner_text.find('\n', owner_text.find("expires"));
+    owner_text.insert(
+        dates_end + 1,
+        absl::StrCat(
+            "  company ", o.company_name, ", serial ", o.serial,
+            o.expiration != 0
+                ? absl::StrCat(", expiry date ", cli::FormatDate(o.expiration))
+                : std::string(),
+            "\n", UpdateStatusText(update)));
+    absl::StrAppend(&text, owner_text);
+    if (!o.grants()) stopped.push_back(o.owner_name);
+  }
+  if (view.owners().empty() && !inst.serial.empty()) {
+    absl::StrAppend(&text, "no license set imported yet\n");
+  }
+  return absl::OkStatus();
+}
+
+// The status tab: database, consumption this month, latest system messages.
+absl::Status AddStatusTab(client::CrmDatabase& db,
+                          const client::LicenseView& view,
+                          const std::string& user,
+                          google::protobuf::Struct& json, std::string& text) {
+  auto& f = *json.mutable_fields();
+  google::protobuf::Struct database = DatabaseJson(view, user);
+  absl::StrAppend(&text, "\n== Status\n", DatabaseText(database));
+  f["database"] = JsonStruct(database);
+  ASSIGN_OR_RETURN(client::MonthUsage usage,
+                   UsageForScreen(db, view, client::MonthOf(view.loaded_at())));
+  absl::StrAppend(&text, UsageText(usage));
+  f["consumption"] = JsonStruct(UsageJson(usage));
+  ASSIGN_OR_RETURN(std::vector<client::SystemMessage> messages,
+                   client::system_messages::List(db, kScreenMessages));
+  absl::StrAppend(&text, "system messages (newest first):\n",
+                  MessagesText(messages));
+  *f["messages"].mutable_list_value() = MessagesJson(messages);
+  return absl::OkStatus();
+}
+
 absl::Status RunStatus(const GlobalFlags& flags, bool all) {
   ASSIGN_OR_RETURN(keys::TrustStore trust, LoadTrust(flags));
   ASSIGN_OR_RETURN(std::unique_ptr<client::CrmDatabase> db,
@@ -132,28 +238,14 @@ absl::Status RunStatus(const GlobalFlags& flags, bool all) {
   ASSIGN_OR_RETURN(std::shared_ptr<const client::LicenseView> view,
                    client::LicenseView::Load(*db, trust, clock));
   RETURN_IF_ERROR(client::RecordTimeSeen(*db, clock));
+  const std::string user = ActingUser(flags);
+  RETURN_IF_ERROR(client::RecordStateChanges(*db, *view, user).status());
 
-  const client::Installation& inst = view->installation();
   google::protobuf::Struct json;
-  auto& f = *json.mutable_fields();
-  f["serial"] = JsonString(inst.serial);
-  f["company_name"] = JsonString(inst.company_name);
-  f["site"] = JsonString(SiteText(inst));
-  std::string text =
-      inst.serial.empty()
-          ? std::string("installation not initialised: run crmlicense init\n")
-          : absl::StrCat("installation ", inst.serial, "  ", inst.company_name,
-                         "  ", SiteText(inst), "\n");
-  google::protobuf::ListValue* owners = f["owners"].mutable_list_value();
+  std::string text;
   std::vector<std::string> stopped;
-  for (const client::OwnerStatus& o : view->owners()) {
-    *owners->add_values() = JsonStruct(OwnerJson(o, view->modules(), all));
-    absl::StrAppend(&text, OwnerText(o, view->modules(), all));
-    if (!o.grants()) stopped.push_back(o.owner_name);
-  }
-  if (view->owners().empty() && !inst.serial.empty()) {
-    absl::StrAppend(&text, "no license set imported yet\n");
-  }
+  RETURN_IF_ERROR(AddLicencesTab(*db, *view, all, json, text, stopped));
+  RETURN_IF_ERROR(AddStatusTab(*db, *view, user, json, text));
   Print(flags, json, text);
   if (!stopped.empty()) {
     return cli::Rejected(absl::FailedPreconditionError(absl::StrCat(
@@ -208,8 +300,9 @@ void AddStatusCommands(CLI::App* app, const GlobalFlags* flags,
   auto all = std::make_shared<bool>(false);
   CLI::App* c = app->add_subcommand(
       "status",
-      "Installation, owners, dates, every license with total / in use / free, "
-      "warnings (exit 3 when licenses are stopped)");
+      "The licence screen: installation, owners, dates, update status, every "
+      "license with total / in use / free, warnings; database, consumption "
+      "and system messages (exit 3 when licenses are stopped)");
   c->add_flag("--all", *all, "Include hidden licenses");
   c->callback([=] { *result = RunStatus(*flags, *all); });
 
