@@ -99,6 +99,8 @@ class LicenseImporter {
       CrmDatabase& db, const std::string& path,
       std::vector<CountShortfall>* shortfalls = nullptr) const;
 
+  const ImportPolicy& policy() const { return policy_; }
+
  private:
   // Import() with the envelope's bytes as received (stored verbatim).
   absl::StatusOr<ImportResult> ImportBytes(

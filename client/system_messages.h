@@ -9,6 +9,8 @@
 //    verified, its own transaction, expected_end one minute later),
 //    "finished" (in the import's transaction) or "rejected" with the reason
 //    (in the same transaction as the "rejected" import_history entry).
+//  * LicenseFetcher::FetchAndImport: operation "fetch", status "available"
+//    when the authority has a newer set (before importing it).
 //  * RecordStateChanges(): operation "license-state", status the owner's
 //    LicenseStateName(), one message per state transition.
 #ifndef SUPERLICENSE_CLIENT_SYSTEM_MESSAGES_H_

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/system_messages.h"
 #include "keys/status_macros.h"
 #include "superlicense/v1/authority.grpc.pb.h"
 
@@ -255,6 +256,19 @@ absl::StatusOr<FetchResult> GrpcLicenseFetcher::FetchAndImport(
     return result;
   }
   result.modified = true;
+  // "New licence available" on the status tab, even if the import is then
+  // refused; best effort: a message that cannot be written stops nothing.
+  SystemMessage available;
+  available.owner_name = owner;
+  available.operation = "fetch";
+  available.status = "available";
+  available.message = absl::StrCat(
+      "New licence available from the authority (installed version ", installed,
+      ")");
+  available.started = absl::ToUnixSeconds(absl::Now());
+  available.started_by = importer.policy().started_by.substr(0, 255);
+  available.type = kMessageInfo;
+  (void)system_messages::Record(db, available);
   ASSIGN_OR_RETURN(result.import,
                    importer.Import(db, fetched.signed_set(), shortfalls));
 

@@ -20,6 +20,7 @@
 #include "client/crm_database.h"
 #include "client/license_assigner.h"
 #include "client/license_importer.h"
+#include "client/system_messages.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keys/owner_keyring.h"
@@ -344,6 +345,14 @@ TEST_F(LicenseFetcherTest, FirstFetchImportsAndAccepts) {
   EXPECT_GE(result.accepted_at, before);
   EXPECT_EQ(InstalledVersion(), 1);
   EXPECT_THAT(Acceptances(), ElementsAre(Accepted(1)));
+  // The status tab shows: available, import started, import finished.
+  ASSERT_OK_AND_ASSIGN(std::vector<SystemMessage> messages,
+                       system_messages::List(*db_, 10));
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].operation, "fetch");
+  EXPECT_EQ(messages[2].status, "available");
+  EXPECT_THAT(messages[2].message, HasSubstr("New licence available"));
+  EXPECT_EQ(messages[0].status, "finished");
 }
 
 TEST_F(LicenseFetcherTest, SecondFetchIsNotModifiedWritesNothingReportsAgain) {
