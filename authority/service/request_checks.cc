@@ -4,10 +4,12 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "keys/status_macros.h"
+#include "keys/trust_store.h"
 #include "superlicense/serial_number.h"
 
 namespace superlicense::authority {
@@ -91,8 +93,14 @@ absl::Status CheckMetered(const v1::IssueLicenseSetRequest& r) {
                                   ": is given twice"));
     }
     constexpr uint64_t kMax = uint64_t{1} << 62;
-    if (t.base_amount() > kMax || t.per_user_amount() > kMax) {
-      return Invalid(field, "amounts must be below 2^62");
+    if (t.base_amount() > kMax) {
+      return Invalid(field + ".base_amount",
+                     absl::StrCat(t.base_amount(), ": must be at most 2^62"));
+    }
+    if (t.per_user_amount() > kMax) {
+      return Invalid(
+          field + ".per_user_amount",
+          absl::StrCat(t.per_user_amount(), ": must be at most 2^62"));
     }
   }
   return absl::OkStatus();
@@ -122,6 +130,46 @@ absl::Status CheckServiceUsage(const v1::ReportUsageRequest& r) {
   return absl::OkStatus();
 }
 
+// Whether `value` is well-formed UTF-8 (shortest forms, no surrogates, at
+// most U+10FFFF), as protobuf requires of string fields.
+bool IsUtf8(absl::string_view value) {
+  size_t i = 0;
+  while (i < value.size()) {
+    const unsigned char lead = static_cast<unsigned char>(value[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    // Continuation bytes after the lead, the lead's payload bits, and the
+    // smallest code point that needs this many bytes.
+    int more = 3;
+    uint32_t code = lead & 0x07;
+    uint32_t min = 0x10000;
+    if ((lead & 0xE0) == 0xC0) {
+      more = 1;
+      code = lead & 0x1F;
+      min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      more = 2;
+      code = lead & 0x0F;
+      min = 0x800;
+    } else if ((lead & 0xF8) != 0xF0) {
+      return false;
+    }
+    if (value.size() - i <= static_cast<size_t>(more)) return false;
+    for (int k = 1; k <= more; ++k) {
+      const unsigned char next = static_cast<unsigned char>(value[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string Shown(absl::string_view value) {
@@ -131,6 +179,22 @@ std::string Shown(absl::string_view value) {
   }
   if (value.size() > 64) out += "...";
   return out;
+}
+
+absl::Status CheckOwnerFilter(absl::string_view field,
+                              absl::string_view value) {
+  if (value.empty() || keys::CheckOwnerName(value).ok()) {
+    return absl::OkStatus();
+  }
+  return Invalid(field, absl::StrCat("\"", Shown(value),
+                                     "\": must be 1 to 32 characters of A-Z "
+                                     "and 0-9"));
+}
+
+absl::Status CheckUtf8(absl::string_view field, absl::string_view value) {
+  if (IsUtf8(value)) return absl::OkStatus();
+  return Invalid(field, absl::StrCat("\"", absl::CHexEscape(Shown(value)),
+                                     "\": is not valid UTF-8"));
 }
 
 absl::Status CheckText(absl::string_view field, absl::string_view value,
@@ -146,13 +210,24 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
                                          "\": has control characters"));
     }
   }
+  if (!IsUtf8(value)) {
+    return Invalid(field, absl::StrCat("\"", absl::CHexEscape(Shown(value)),
+                                       "\": is not valid UTF-8"));
+  }
   return absl::OkStatus();
 }
 
 absl::Status CheckSerialField(absl::string_view field,
                               absl::string_view value) {
   absl::Status status = CheckSerial(value);
-  if (!status.ok()) return Invalid(field, absl::StrCat(": ", status.message()));
+  if (!status.ok()) {
+    // The message quotes the value; keep control characters out of it.
+    std::string message(status.message());
+    for (char& c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
+  }
   return absl::OkStatus();
 }
 

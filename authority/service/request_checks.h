@@ -16,9 +16,16 @@ namespace superlicense::authority {
 // A short, printable rendering of a bad value for error messages.
 std::string Shown(absl::string_view value);
 
-// 1 to `max_bytes` bytes of UTF-8 text without control characters.
+// 1 to `max_bytes` bytes of well-formed UTF-8 text without control
+// characters.
 absl::Status CheckText(absl::string_view field, absl::string_view value,
                        size_t max_bytes);
+
+// Empty (no filter) or an owner name: 1 to 32 characters of A-Z and 0-9.
+absl::Status CheckOwnerFilter(absl::string_view field, absl::string_view value);
+
+// Well-formed UTF-8 (possibly empty), as protobuf requires of strings.
+absl::Status CheckUtf8(absl::string_view field, absl::string_view value);
 
 // A serial with a valid check digit (superlicense/serial_number.h).
 absl::Status CheckSerialField(absl::string_view field, absl::string_view value);

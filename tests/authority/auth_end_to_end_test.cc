@@ -39,7 +39,9 @@ using ::superlicense::testing::CertificateFiles;
 using ::superlicense::testing::FakeClock;
 using ::superlicense::testing::FakeInstallationCredentials;
 using ::superlicense::testing::kAllRpcs;
+using ::superlicense::testing::NewPlaintextStub;
 using ::superlicense::testing::NewStub;
+using ::superlicense::testing::RefusedClientCertificates;
 using ::superlicense::testing::Rpc;
 using ::superlicense::testing::RpcName;
 using ::superlicense::testing::ServerSetup;
@@ -81,6 +83,8 @@ Answer Call(v1::SuperLicense::Stub& stub, Rpc rpc,
 struct Environment {
   TempDir dir;
   TestPki pki;
+  // Expired and self-signed, both with the issuer's common name.
+  RefusedClientCertificates refused;
   absl::optional<PrincipalDirectory> staff;
   FakeClock clock{absl::FromUnixSeconds(1700000000)};
   FakeInstallationCredentials store;
@@ -120,6 +124,12 @@ Environment* SharedEnvironment() {
       PrincipalDirectory::FromJson(kPrincipalsJson);
   EXPECT_TRUE(staff.ok()) << staff.status();
   if (!pki.ok() || !staff.ok()) return nullptr;
+  absl::StatusOr<RefusedClientCertificates> refused =
+      ::superlicense::testing::MakeRefusedClientCertificates(env->dir.path(),
+                                                             *pki, kIssuerCn);
+  EXPECT_TRUE(refused.ok()) << refused.status();
+  if (!refused.ok()) return nullptr;
+  env->refused = *std::move(refused);
   env->pki = *std::move(pki);
   env->staff = *std::move(staff);
   env->store.SetSecret(kSerialA, env->secret_a);
@@ -145,6 +155,9 @@ enum class Who {
   kUntrustedCertificate,  // signed by an unrelated CA
   kWrongSecret,
   kMalformedCredential,
+  kExpiredCertificate,     // the issuer's CN, trusted CA, expired yesterday
+  kSelfSignedCertificate,  // the issuer's CN, its own issuer
+  kPlaintext,              // no TLS at all, to the TLS port
 };
 constexpr Who kEveryone[] = {Who::kIssuer,
                              Who::kAuditor,
@@ -155,7 +168,10 @@ constexpr Who kEveryone[] = {Who::kIssuer,
                              Who::kUnknownCertificate,
                              Who::kUntrustedCertificate,
                              Who::kWrongSecret,
-                             Who::kMalformedCredential};
+                             Who::kMalformedCredential,
+                             Who::kExpiredCertificate,
+                             Who::kSelfSignedCertificate,
+                             Who::kPlaintext};
 
 const char* WhoName(Who who) {
   switch (who) {
@@ -179,6 +195,12 @@ const char* WhoName(Who who) {
       return "WrongSecret";
     case Who::kMalformedCredential:
       return "MalformedCredential";
+    case Who::kExpiredCertificate:
+      return "ExpiredCertificate";
+    case Who::kSelfSignedCertificate:
+      return "SelfSignedCertificate";
+    case Who::kPlaintext:
+      return "Plaintext";
   }
   return "?";
 }
@@ -191,6 +213,17 @@ constexpr grpc::StatusCode UV = grpc::StatusCode::UNAVAILABLE;
 // The expected code of every call: rows in the order of Who, columns in
 // the order of Rpc (CreateCustomer, GetCustomer, FetchLicenseSet,
 // GetTrustBundle, ListKeys, ListAuditEvents).
+//
+// UNAUTHENTICATED comes from the authenticator, after a TLS handshake that
+// succeeded: no certificate and no credential, a verified certificate whose
+// CN names no principal, a bad credential. UNAVAILABLE is the client's code
+// for a connection that never carried the call because the TLS handshake
+// failed: the server verifies client certificates
+// (GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY) and aborts the handshake
+// for one from an unknown CA, a self-signed one or an expired one, whatever
+// its CN; and a plaintext HTTP/2 preface is not a TLS ClientHello. None of
+// these reaches the authenticator, so no principal, however well named, is
+// ever looked up.
 constexpr grpc::StatusCode kExpected[][6] = {
     /* Issuer */ {OK, OK, PD, OK, PD, PD},
     /* Auditor */ {PD, OK, PD, OK, OK, OK},
@@ -202,6 +235,9 @@ constexpr grpc::StatusCode kExpected[][6] = {
     /* UntrustedCertificate */ {UV, UV, UV, UV, UV, UV},
     /* WrongSecret */ {UA, UA, UA, UA, UA, UA},
     /* MalformedCredential */ {UA, UA, UA, UA, UA, UA},
+    /* ExpiredCertificate */ {UV, UV, UV, UV, UV, UV},
+    /* SelfSignedCertificate */ {UV, UV, UV, UV, UV, UV},
+    /* Plaintext */ {UV, UV, UV, UV, UV, UV},
 };
 
 // The principal in the marker of a successful call.
@@ -223,10 +259,11 @@ const char* ExpectedPrincipal(Who who) {
 }
 
 // How `who` connects: the client certificate (or none) and the credential
-// (or empty).
+// (or empty), over TLS unless `plaintext`.
 struct Connection {
   const CertificateFiles* certificate = nullptr;
   std::string credential;
+  bool plaintext = false;
 };
 
 Connection ConnectionOf(Who who, const Environment& env) {
@@ -252,6 +289,13 @@ Connection ConnectionOf(Who who, const Environment& env) {
       return {nullptr, FormatCredential(kSerialA, "not-" + env.secret_a)};
     case Who::kMalformedCredential:
       return {nullptr, "1010000015." + env.secret_a};
+    case Who::kExpiredCertificate:
+      return {&env.refused.expired, ""};
+    case Who::kSelfSignedCertificate:
+      return {&env.refused.self_signed, ""};
+    case Who::kPlaintext:
+      // With a valid credential: it must not matter.
+      return {nullptr, credential_a, /*plaintext=*/true};
   }
   return {};
 }
@@ -263,7 +307,9 @@ TEST_P(AuthMatrixTest, GivesExactlyTheExpectedCode) {
   Environment* env = SharedEnvironment();
   ASSERT_NE(env, nullptr);
   const Connection connection = ConnectionOf(who, *env);
-  auto stub = NewStub(env->server->target(), env->pki, connection.certificate);
+  auto stub = connection.plaintext ? NewPlaintextStub(env->server->target())
+                                   : NewStub(env->server->target(), env->pki,
+                                             connection.certificate);
   const std::string serial =
       who == Who::kOtherInstallation ? kSerialB : kSerialA;
 

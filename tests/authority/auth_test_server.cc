@@ -163,6 +163,14 @@ std::unique_ptr<v1::SuperLicense::Stub> NewStub(
       grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args));
 }
 
+std::unique_ptr<v1::SuperLicense::Stub> NewPlaintextStub(
+    const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return v1::SuperLicense::NewStub(grpc::CreateCustomChannel(
+      target, grpc::InsecureChannelCredentials(), args));
+}
+
 const char* RpcName(Rpc rpc) {
   switch (rpc) {
     case Rpc::kCreateCustomer:

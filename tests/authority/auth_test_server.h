@@ -61,6 +61,11 @@ std::unique_ptr<superlicense::v1::SuperLicense::Stub> NewStub(
     const std::string& target, const TestPki& pki,
     const CertificateFiles* client);
 
+// A plaintext (insecure) channel to `target`, for showing that the TLS port
+// refuses it. Each stub has its own connection.
+std::unique_ptr<superlicense::v1::SuperLicense::Stub> NewPlaintextStub(
+    const std::string& target);
+
 // The RPCs the test service implements.
 enum class Rpc {
   kCreateCustomer,

@@ -3,6 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "authority/server/authority_server.h"
@@ -31,12 +37,18 @@ constexpr char kPassphrase[] = "server-test-passphrase";
 constexpr char kPrincipals[] = R"({"principals": [
   {"name": "alice", "certificate_common_name": "alice", "roles": ["issuer"]},
   {"name": "audrey", "certificate_common_name": "audrey", "roles": ["auditor"]},
-  {"name": "kim", "certificate_common_name": "kim", "roles": ["key-admin"]}]})";
+  {"name": "kim", "certificate_common_name": "kim", "roles": ["key-admin"]},
+  {"name": "observer", "certificate_common_name": "observer",
+   "roles": ["auditor"], "rate_limit_per_minute": 1000000}]})";
+
+// The month the matrix reports and reads usage for.
+constexpr char kMatrixMonth[] = "2020-01";
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto pki = testing::MakeTestPki(dir_.path(), {"alice", "audrey", "kim"});
+    auto pki = testing::MakeTestPki(dir_.path(),
+                                    {"alice", "audrey", "kim", "observer"});
     ASSERT_OK(pki.status());
     pki_ = *pki;
     MakeKeys();
@@ -105,6 +117,25 @@ class ServerTest : public ::testing::Test {
                             grpc::SslCredentials(ssl)));
   }
 
+  // A stub presenting `client` as its certificate.
+  std::unique_ptr<v1::SuperLicense::Stub> StubWith(
+      const testing::CertificateFiles* client) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pki_.ca.cert_pem;
+    ssl.pem_cert_chain = client->cert_pem;
+    ssl.pem_private_key = client->key_pem;
+    return v1::SuperLicense::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::SslCredentials(ssl)));
+  }
+
+  // A stub without TLS, to the TLS port.
+  std::unique_ptr<v1::SuperLicense::Stub> PlaintextStub() {
+    return v1::SuperLicense::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
   static std::unique_ptr<grpc::ClientContext> Context(
       const std::string& credential = "") {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -127,6 +158,120 @@ class ServerTest : public ::testing::Test {
     return response.installation_credential();
   }
 
+  // What callers can see of the store, read through the service's own RPCs
+  // as "observer" (an auditor without a practical rate limit): customers,
+  // every version of their sets (with revocations), their usage of
+  // kMatrixMonth, the catalogue, the keys, and the whole audit log. One line
+  // per record, so a difference shows which record changed; a read that
+  // fails shows as a line too.
+  std::string ObservableState() {
+    if (observer_ == nullptr) observer_ = Stub("observer");
+    std::vector<std::string> lines;
+    auto failed = [&](const std::string& what, const grpc::Status& status) {
+      lines.push_back(absl::StrCat(what, " failed: ", status.error_code(), " ",
+                                   status.error_message()));
+    };
+    std::vector<std::string> serials;
+    v1::ListCustomersRequest customers;
+    customers.set_page_size(1000);
+    do {
+      v1::ListCustomersResponse page;
+      grpc::Status status =
+          observer_->ListCustomers(Context().get(), customers, &page);
+      if (!status.ok()) {
+        failed("ListCustomers", status);
+        break;
+      }
+      for (const v1::CustomerRecord& record : page.customers()) {
+        serials.push_back(record.customer().serial());
+        lines.push_back(absl::StrCat("customer ", record.ShortDebugString()));
+      }
+      customers.set_page_token(page.next_page_token());
+    } while (!customers.page_token().empty());
+    for (const std::string& serial : serials) AddSetsAndUsage(serial, &lines);
+    v1::ListCatalogResponse catalog;
+    grpc::Status status = observer_->ListCatalog(Context().get(), {}, &catalog);
+    if (!status.ok()) failed("ListCatalog", status);
+    for (const v1::CatalogEntry& entry : catalog.entries()) {
+      lines.push_back(absl::StrCat("catalog ", entry.ShortDebugString()));
+    }
+    v1::ListKeysResponse keys;
+    status = observer_->ListKeys(Context().get(), {}, &keys);
+    if (!status.ok()) failed("ListKeys", status);
+    for (const v1::KeyRecord& key : keys.keys()) {
+      lines.push_back(absl::StrCat("key ", key.key().key_id(), " ",
+                                   v1::KeyState_Name(key.state())));
+    }
+    AddAudit(&lines);
+    return Joined(lines);
+  }
+
+  void AddSetsAndUsage(const std::string& serial,
+                       std::vector<std::string>* lines) {
+    v1::ListLicenseSetsRequest sets;
+    sets.set_serial(serial);
+    sets.set_page_size(1000);
+    v1::ListLicenseSetsResponse listed;
+    grpc::Status status =
+        observer_->ListLicenseSets(Context().get(), sets, &listed);
+    if (!status.ok()) {
+      lines->push_back(absl::StrCat("ListLicenseSets ", serial,
+                                    " failed: ", status.error_message()));
+    }
+    for (const v1::IssuedLicenseSet& set : listed.sets()) {
+      lines->push_back(absl::StrCat(
+          "set ", set.serial(), " v", set.version(), " revoked_at ",
+          set.revoked_at(), " \"", set.revocation_reason(), "\" payload ",
+          std::hash<std::string>{}(set.signed_set().SerializeAsString())));
+    }
+    v1::GetUsageRequest usage;
+    usage.set_serial(serial);
+    usage.set_month(kMatrixMonth);
+    v1::GetUsageResponse reported;
+    status = observer_->GetUsage(Context().get(), usage, &reported);
+    lines->push_back(status.ok()
+                         ? absl::StrCat("usage ", reported.ShortDebugString())
+                         : absl::StrCat("GetUsage ", serial,
+                                        " failed: ", status.error_message()));
+  }
+
+  // Every audit event, and whether the chain over them is intact.
+  void AddAudit(std::vector<std::string>* lines) {
+    v1::ListAuditEventsRequest request;
+    request.set_from_sequence(1);
+    request.set_page_size(1000);
+    for (;;) {
+      v1::ListAuditEventsResponse page;
+      grpc::Status status =
+          observer_->ListAuditEvents(Context().get(), request, &page);
+      if (!status.ok()) {
+        lines->push_back(
+            absl::StrCat("ListAuditEvents failed: ", status.error_message()));
+        break;
+      }
+      for (const v1::AuditEvent& event : page.events()) {
+        lines->push_back(absl::StrCat(
+            "audit ", event.sequence(), " ", event.principal(), " ",
+            event.method(), " ", event.subject(), " ", event.result()));
+      }
+      if (page.events_size() < 1000) break;
+      request.set_from_sequence(request.from_sequence() + 1000);
+    }
+    v1::VerifyAuditChainResponse chain;
+    grpc::Status status =
+        observer_->VerifyAuditChain(Context().get(), {}, &chain);
+    lines->push_back(
+        status.ok() ? absl::StrCat("audit chain ", chain.ShortDebugString())
+                    : absl::StrCat("VerifyAuditChain failed: ",
+                                   status.error_message()));
+  }
+
+  static std::string Joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const std::string& line : lines) absl::StrAppend(&out, line, "\n");
+    return out;
+  }
+
   v1::IssueLicenseSetRequest IssueRequest(const std::string& serial) {
     v1::IssueLicenseSetRequest request;
     request.set_serial(serial);
@@ -146,6 +291,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<keys::TrustStore> trust_;
   ServerOptions options_;
   std::unique_ptr<AuthorityServer> server_;
+  std::unique_ptr<v1::SuperLicense::Stub> observer_;  // ObservableState
 };
 
 TEST_F(ServerTest, IssueFetchVerifyAcceptOverTls) {
@@ -196,21 +342,44 @@ TEST_F(ServerTest, IssueFetchVerifyAcceptOverTls) {
 
 // Every RPC of the service as every kind of caller: allowed ones get past
 // authorization (any code but PERMISSION_DENIED/UNAUTHENTICATED), the rest
-// are refused.
+// are refused with the caller's exact code and change nothing a caller can
+// observe. Refusals by the role table are not audited (the handler refuses
+// before the authority runs), so the audit log stays as it was too.
 TEST_F(ServerTest, EveryRpcAndRoleIsAuthorizedByTheRoleTable) {
   const std::string credential = NewCustomer("Matrix AS");
   const std::string serial = credential.substr(0, 10);
+  // A second customer with a set, so refused calls have something to change.
+  const std::string other = NewCustomer("Matrix Other AS").substr(0, 10);
+  v1::IssuedLicenseSet issued;
+  ASSERT_TRUE(
+      Stub("alice")
+          ->IssueLicenseSet(Context().get(), IssueRequest(other), &issued)
+          .ok());
+  ASSERT_OK_AND_ASSIGN(
+      testing::RefusedClientCertificates refused,
+      testing::MakeRefusedClientCertificates(dir_.path(), pki_, "alice"));
+  constexpr grpc::StatusCode kDenied = grpc::StatusCode::PERMISSION_DENIED;
+  constexpr grpc::StatusCode kNoPrincipal = grpc::StatusCode::UNAUTHENTICATED;
+  constexpr grpc::StatusCode kNoTls = grpc::StatusCode::UNAVAILABLE;
   struct Who {
     std::string name;
     std::unique_ptr<v1::SuperLicense::Stub> stub;
     std::string credential;
+    grpc::StatusCode refusal;  // the code of every call it may not make
   };
   std::vector<Who> callers;
   for (const char* name : {"alice", "audrey", "kim"}) {
-    callers.push_back({name, Stub(name), ""});
+    callers.push_back({name, Stub(name), "", kDenied});
   }
-  callers.push_back({"installation", Stub(""), credential});
-  callers.push_back({"anonymous", Stub(""), ""});
+  callers.push_back({"installation", Stub(""), credential, kDenied});
+  callers.push_back({"anonymous", Stub(""), "", kNoPrincipal});
+  // Refused in the TLS handshake, before any principal is looked up, so
+  // alice's name and a valid credential do not help (see
+  // auth_end_to_end_test.cc).
+  callers.push_back({"expired-alice", StubWith(&refused.expired), "", kNoTls});
+  callers.push_back(
+      {"self-signed-alice", StubWith(&refused.self_signed), "", kNoTls});
+  callers.push_back({"plaintext", PlaintextStub(), credential, kNoTls});
 
   using Call = std::function<grpc::Status(v1::SuperLicense::Stub&,
                                           grpc::ClientContext*)>;
@@ -375,18 +544,35 @@ TEST_F(ServerTest, EveryRpcAndRoleIsAuthorizedByTheRoleTable) {
     EXPECT_TRUE(rpcs.count(service->method(i)->name()))
         << service->method(i)->name();
   }
+  std::string state = ObservableState();
+  ASSERT_THAT(state, HasSubstr("set " + other + " v1 "));
+  int refusals = 0;
   for (const auto& [rpc, entry] : rpcs) {
     for (Who& who : callers) {
       grpc::Status status =
           entry.first(*who.stub, Context(who.credential).get());
-      const bool refused =
-          status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
-          status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
-      EXPECT_EQ(refused, entry.second.count(who.name) == 0)
-          << rpc << " as " << who.name << ": " << status.error_code() << " "
-          << status.error_message();
+      const std::string call =
+          absl::StrCat(rpc, " as ", who.name, ": ", status.error_code(), " ",
+                       status.error_message());
+      if (entry.second.count(who.name) != 0) {
+        EXPECT_NE(status.error_code(), kDenied) << call;
+        EXPECT_NE(status.error_code(), kNoPrincipal) << call;
+        EXPECT_NE(status.error_code(), kNoTls) << call;
+        state = ObservableState();  // an allowed call may change it
+        continue;
+      }
+      ++refusals;
+      EXPECT_EQ(status.error_code(), who.refusal) << call;
+      const std::string after = ObservableState();
+      EXPECT_EQ(after, state) << call;
+      state = after;
     }
   }
+  size_t allowed = 0;
+  for (const auto& [rpc, entry] : rpcs) allowed += entry.second.size();
+  EXPECT_EQ(static_cast<size_t>(refusals),
+            rpcs.size() * callers.size() - allowed);
+  EXPECT_GE(refusals, 100);
 }
 
 TEST_F(ServerTest, StateSurvivesAGracefulRestart) {

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -48,6 +50,31 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 )";
+
+// `openssl ca`, used only for certificates with validity dates in the past
+// (`openssl x509` in OpenSSL 3.0 can only start a certificate now).
+constexpr char kOpenSslCaConfig[] = R"(
+[ca]
+default_ca = test_ca
+[test_ca]
+database = @DIR@/ca-db/index.txt
+new_certs_dir = @DIR@/ca-db
+serial = @DIR@/ca-db/serial
+default_md = sha256
+policy = any_name
+unique_subject = no
+[any_name]
+commonName = supplied
+)";
+
+// `unix_seconds` as openssl's -startdate/-enddate want it.
+std::string OpenSslTime(time_t unix_seconds) {
+  struct tm utc;
+  gmtime_r(&unix_seconds, &utc);
+  char text[32];
+  strftime(text, sizeof(text), "%Y%m%d%H%M%SZ", &utc);
+  return text;
+}
 
 std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -155,7 +182,72 @@ class PkiMaker {
     return Load(std::move(files));
   }
 
+  // A self-signed certificate with the client extensions.
+  absl::StatusOr<CertificateFiles> MakeSelfSignedClient(
+      const std::string& stem, const std::string& common_name) {
+    CertificateFiles files = Files(stem);
+    absl::Status made =
+        RunOpenSsl({"req",         "-x509",
+                    "-config",     Path("openssl.cnf"),
+                    "-extensions", "client_ext",
+                    "-newkey",     "ec",
+                    "-pkeyopt",    "ec_paramgen_curve:P-256",
+                    "-nodes",      "-sha256",
+                    "-days",       "3650",
+                    "-subj",       absl::StrCat("/CN=", common_name),
+                    "-keyout",     files.key_path,
+                    "-out",        files.cert_path},
+                   Path(stem + ".log"));
+    if (!made.ok()) return made;
+    return Load(std::move(files));
+  }
+
+  // A client certificate signed by `ca`, valid from two days ago until
+  // yesterday.
+  absl::StatusOr<CertificateFiles> MakeExpiredClient(
+      const CertificateFiles& ca, const std::string& stem,
+      const std::string& common_name) {
+    if (absl::Status ok = WriteCaDatabase(); !ok.ok()) return ok;
+    CertificateFiles files = Files(stem);
+    const std::string csr = Path(stem + ".csr");
+    absl::Status made =
+        RunOpenSsl({"req", "-new", "-config", Path("openssl.cnf"), "-newkey",
+                    "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", absl::StrCat("/CN=", common_name), "-keyout",
+                    files.key_path, "-out", csr},
+                   Path(stem + ".log"));
+    if (!made.ok()) return made;
+    const time_t now = time(nullptr);
+    made = RunOpenSsl(
+        {"ca", "-batch", "-notext", "-config", Path("openssl-ca.cnf"), "-cert",
+         ca.cert_path, "-keyfile", ca.key_path, "-in", csr, "-out",
+         files.cert_path, "-startdate", OpenSslTime(now - 2 * 86400),
+         "-enddate", OpenSslTime(now - 86400), "-extensions", "client_ext"},
+        Path(stem + ".log"));
+    if (!made.ok()) return made;
+    return Load(std::move(files));
+  }
+
  private:
+  // The configuration and the (empty) database of `openssl ca`.
+  absl::Status WriteCaDatabase() {
+    std::error_code error;
+    std::filesystem::create_directories(Path("ca-db"), error);
+    std::string config = absl::StrCat(kOpenSslConfig, kOpenSslCaConfig);
+    for (size_t at = config.find("@DIR@"); at != std::string::npos;
+         at = config.find("@DIR@", at)) {
+      config.replace(at, 5, directory_);
+      at += directory_.size();
+    }
+    std::ofstream(Path("openssl-ca.cnf"), std::ios::trunc) << config;
+    std::ofstream(Path("ca-db/index.txt"), std::ios::trunc);
+    std::ofstream(Path("ca-db/serial"), std::ios::trunc) << "2000\n";
+    if (error || ReadWholeFile(Path("openssl-ca.cnf")) != config) {
+      return absl::InternalError("cannot write the openssl ca database");
+    }
+    return absl::OkStatus();
+  }
+
   std::string Path(const std::string& name) const {
     return absl::StrCat(directory_, "/", name);
   }
@@ -216,6 +308,22 @@ absl::StatusOr<TestPki> MakeTestPki(
   if (!made.ok()) return made.status();
   pki.untrusted_client = *std::move(made);
   return pki;
+}
+
+absl::StatusOr<RefusedClientCertificates> MakeRefusedClientCertificates(
+    const std::string& directory, const TestPki& pki,
+    const std::string& common_name) {
+  if (absl::Status ok = CheckCommonName(common_name); !ok.ok()) return ok;
+  PkiMaker maker(directory);
+  RefusedClientCertificates refused;
+  absl::StatusOr<CertificateFiles> made =
+      maker.MakeExpiredClient(pki.ca, "expired-client", common_name);
+  if (!made.ok()) return made.status();
+  refused.expired = *std::move(made);
+  made = maker.MakeSelfSignedClient("self-signed-client", common_name);
+  if (!made.ok()) return made.status();
+  refused.self_signed = *std::move(made);
+  return refused;
 }
 
 }  // namespace superlicense::testing

@@ -2,8 +2,10 @@
 // tool in a directory the test owns: a CA, a server certificate for
 // "localhost" (subjectAltName IP:127.0.0.1 and DNS:localhost), client
 // certificates for given common names signed by that CA, and an unrelated
-// second CA with one client certificate of its own (an "untrusted client").
-// All keys are ECDSA P-256, which gRPC's TLS accepts.
+// second CA with one client certificate of its own (an "untrusted client");
+// on request, client certificates a server must refuse although they name a
+// known principal (expired, self-signed). All keys are ECDSA P-256, which
+// gRPC's TLS accepts.
 #ifndef SUPERLICENSE_TESTS_SUPPORT_TEST_PKI_H_
 #define SUPERLICENSE_TESTS_SUPPORT_TEST_PKI_H_
 
@@ -44,6 +46,22 @@ absl::StatusOr<TestPki> MakeTestPki(
     const std::string& directory,
     const std::vector<std::string>& client_common_names,
     const std::string& untrusted_client_common_name = "untrusted-client");
+
+// Client certificates with a known principal's common name that TLS must
+// still refuse.
+struct RefusedClientCertificates {
+  // Signed by the trusted CA; valid from two days ago until yesterday.
+  CertificateFiles expired;
+  // Its own issuer (not signed by any CA the server trusts).
+  CertificateFiles self_signed;
+};
+
+// Makes them for `common_name` in `directory`, where MakeTestPki made `pki`
+// (it uses the CA's key and the openssl configuration left there). Errors as
+// MakeTestPki. Not thread-safe for the same directory.
+absl::StatusOr<RefusedClientCertificates> MakeRefusedClientCertificates(
+    const std::string& directory, const TestPki& pki,
+    const std::string& common_name);
 
 }  // namespace superlicense::testing
 

@@ -47,8 +47,8 @@ if grep -rq "PRIVATE" ceremony; then echo "FAIL: private key text"; failures=$((
 expect 0 "$slctl" keys owner-new --owner SUPEROFFICE --keystore sealed:owner1.key --out owner1.pub.json
 expect 1 "$slctl" keys owner-new --owner SUPEROFFICE --keystore sealed:owner1.key --out x.json
 expect_text err.txt "owner1.key"
-expect 1 "$slctl" keys owner-new --owner superoffice --keystore sealed:o.key
-expect_text err.txt 'owner_name "superoffice"'
+expect 2 "$slctl" keys owner-new --owner superoffice --keystore sealed:o.key
+expect_text err.txt '--owner: "superoffice"'
 expect 2 "$slctl" keys owner-new --owner SUPEROFFICE
 
 certify() {
@@ -97,7 +97,8 @@ expect 3 "$slctl" verify truncated.lic --trust trust.bundle
 expect 3 "$slctl" verify "$data/format/negative/signature_of_other_payload_type.lic" --trust trust.bundle
 expect 3 "$slctl" verify v1.lic --trust trust.bundle --at 2041-01-01
 expect_text err.txt "expired"
-expect 1 "$slctl" verify missing.lic --trust trust.bundle
+expect 2 "$slctl" verify missing.lic --trust trust.bundle
+expect_text err.txt "missing.lic"
 
 # Rotation: a second key becomes active; the first turns verify-only and
 # what it signed stays valid.

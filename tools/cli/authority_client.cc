@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "keys/file_io.h"
 #include "keys/status_macros.h"
+#include "tools/cli/cli_support.h"
 
 namespace superlicense::cli {
 namespace {
@@ -32,18 +33,30 @@ absl::StatusOr<std::string> ReadPem(absl::string_view flag,
 }  // namespace
 
 void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags) {
-  command->add_option("--authority", flags->authority,
-                      "host:port of superlicensed ($SUPERLICENSE_AUTHORITY)");
-  command->add_option("--ca", flags->ca,
-                      "CA certificate of the server ($SUPERLICENSE_CA)");
-  command->add_option("--cert", flags->cert,
-                      "Client certificate ($SUPERLICENSE_CERT)");
-  command->add_option("--key", flags->key,
-                      "Client private key ($SUPERLICENSE_KEY)");
-  command->add_option("--credential", flags->credential,
-                      "Installation credential ($SUPERLICENSE_CREDENTIAL)");
-  command->add_option("--timeout", flags->timeout_seconds,
-                      "Seconds per call (default 30)");
+  command
+      ->add_option("--authority", flags->authority,
+                   "host:port of superlicensed ($SUPERLICENSE_AUTHORITY)")
+      ->check(cli::AuthorityValue());
+  command
+      ->add_option("--ca", flags->ca,
+                   "CA certificate of the server ($SUPERLICENSE_CA)")
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--cert", flags->cert,
+                   "Client certificate ($SUPERLICENSE_CERT)")
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--key", flags->key,
+                   "Client private key ($SUPERLICENSE_KEY)")
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--credential", flags->credential,
+                   "Installation credential ($SUPERLICENSE_CREDENTIAL)")
+      ->check(cli::CredentialValue());
+  command
+      ->add_option("--timeout", flags->timeout_seconds,
+                   "Seconds per call (default 30)")
+      ->check(CLI::PositiveNumber);
 }
 
 absl::StatusOr<std::unique_ptr<AuthorityClient>> AuthorityClient::Connect(

@@ -5,6 +5,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,34 @@ int ExitCodeFor(absl::string_view program, const absl::Status& status);
 // into Unix seconds. INVALID_ARGUMENT naming `flag` and the value.
 absl::StatusOr<int64_t> ParseDate(absl::string_view flag,
                                   absl::string_view value);
+
+// Checks of flag values for CLI11 (`option->check(cli::DateValue())`): a bad
+// value is then a usage error (exit 2) reported while the command line is
+// parsed, before anything is read, written or connected, as
+// "--flag: why" with the value.
+//
+// A serial: 10 digits with a valid check digit.
+CLI::Validator SerialValue();
+// A date as ParseDate reads it.
+CLI::Validator DateValue();
+// A calendar month "YYYY-MM", year 2000 to 9999, month 01 to 12.
+CLI::Validator MonthValue();
+// NAME=COUNT with a non-empty NAME and COUNT 1 to 2^32-1.
+CLI::Validator NameCountValue();
+// SERVICE=BASE+PERUSER with a metered service name and two numbers.
+CLI::Validator MeteredValue();
+// An owner name: 1 to 32 characters of A-Z and 0-9.
+CLI::Validator OwnerValue();
+// Hex bytes.
+CLI::Validator HexValue();
+// KEY_ID_HEX=REASON with a non-empty reason.
+CLI::Validator RevocationValue();
+// HOST:PORT with a port 1 to 65535.
+CLI::Validator AuthorityValue();
+// An installation credential SERIAL.SECRET (the secret is never shown).
+CLI::Validator CredentialValue();
+// A CRM database: sqlite:PATH or postgresql://... (postgres://...).
+CLI::Validator DatabaseValue();
 
 // Formats Unix seconds as RFC 3339 UTC; 0 as "never".
 std::string FormatDate(int64_t seconds);

@@ -253,7 +253,8 @@ void AddAssignmentCommands(CLI::App* app, const GlobalFlags* flags,
   c = associates->add_subcommand("add", "Add an associate");
   c->add_option("name", add->name, "Unique name")->required();
   c->add_option("--type", add->type,
-                "allowedAssocsMask bit of the associate's type (default 1)");
+                "allowedAssocsMask bit of the associate's type (default 1)")
+      ->check(CLI::IsMember({1, 2, 4, 8}));
   c->add_flag("--inactive", add->inactive, "Add as inactive");
   c->callback([=] { *result = RunAddAssociate(*flags, *add); });
   c = associates->add_subcommand("list", "List associates");

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "keys/file_io.h"
 #include "keys/status_macros.h"
+#include "tools/cli/cli_support.h"
 
 namespace superlicense::crmlicense {
 namespace {
@@ -16,15 +17,19 @@ constexpr size_t kMaxPemBytes = 64 * 1024;
 
 void AddAuthorityFlags(CLI::App* command, AuthorityFlags* flags) {
   command->add_option("--authority", flags->authority, "Authority host:port")
+      ->check(cli::AuthorityValue())
       ->envname("SUPERLICENSE_AUTHORITY");
   command->add_option("--ca", flags->ca, "CA certificate of the authority")
+      ->check(CLI::ExistingFile)
       ->envname("SUPERLICENSE_CA");
   command
       ->add_option("--credential", flags->credential,
                    "Installation credential SERIAL.SECRET (prefer the "
                    "environment variable)")
+      ->check(cli::CredentialValue())
       ->envname("SUPERLICENSE_CREDENTIAL");
-  command->add_option("--timeout", flags->timeout_seconds, "Seconds per call");
+  command->add_option("--timeout", flags->timeout_seconds, "Seconds per call")
+      ->check(CLI::PositiveNumber);
 }
 
 absl::StatusOr<std::unique_ptr<client::LicenseFetcher>> ConnectAuthority(

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tools/cli/cli_support.h"
 #include "tools/cli/trust_bundle_files.h"
 
 namespace superlicense::crmlicense {
@@ -16,8 +17,10 @@ namespace superlicense::crmlicense {
 void AddGlobalFlags(CLI::App* app, GlobalFlags* flags) {
   app->add_option("--db", flags->db,
                   "CRM database: sqlite:PATH or postgresql://...")
+      ->check(cli::DatabaseValue())
       ->envname("SUPERLICENSE_CRM_DB");
   app->add_option("--trust", flags->trust, "Trust bundle file")
+      ->check(CLI::ExistingFile)
       ->envname("SUPERLICENSE_TRUST");
   app->add_flag("--json", flags->json, "Machine-readable output");
   app->add_option("--user", flags->user,

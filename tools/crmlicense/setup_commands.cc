@@ -211,15 +211,19 @@ void AddSetupCommands(CLI::App* app, const GlobalFlags* flags,
   CLI::App* c = app->add_subcommand(
       "init", "Create the licensing tables and record this installation");
   c->add_option("--serial", init->serial, "Serial number (10 digits)")
+      ->check(cli::SerialValue())
       ->required();
   c->add_option("--company", init->company, "Company name")->required();
   c->add_option("--satellite", init->satellite,
-                "Satellite id (omit for the central database)");
+                "Satellite id (omit for the central database)")
+      ->check(CLI::PositiveNumber);
   c->callback([=] { *result = RunInit(*flags, *init); });
 
   auto file = std::make_shared<std::string>();
   c = app->add_subcommand("import", "Import a signed license set file");
-  c->add_option("file", *file, "Signed set file (.lic)")->required();
+  c->add_option("file", *file, "Signed set file (.lic)")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->callback([=] { *result = RunImport(*flags, *file); });
 
   auto fetch = std::make_shared<AuthorityFlags>();

@@ -126,9 +126,13 @@ void AddUsageCommands(CLI::App* app, const GlobalFlags* flags,
   c->add_option("service", record->service,
                 "storage, mailing_emails, customer_centre_logins, "
                 "chat_sessions or form_submissions")
+      ->check(
+          CLI::IsMember({"storage", "mailing_emails", "customer_centre_logins",
+                         "chat_sessions", "form_submissions"}))
       ->required();
   c->add_option("amount", record->amount,
                 "Amount in the service's unit (storage: bytes in use)")
+      ->check(CLI::NonNegativeNumber)
       ->required();
   c->add_option("--associate", record->associate, "Associate id or name");
   c->callback([=] { *result = RunRecord(*flags, *record); });
@@ -139,14 +143,16 @@ void AddUsageCommands(CLI::App* app, const GlobalFlags* flags,
       "Per service: used in the month, threshold (base + per user x users), "
       "over; --send reports the month to the authority");
   c->add_option("--month", report->month,
-                "UTC calendar month YYYY-MM (default: the current one)");
+                "UTC calendar month YYYY-MM (default: the current one)")
+      ->check(cli::MonthValue());
   c->add_flag("--send", report->send, "Send the month's totals (ReportUsage)");
   AddAuthorityFlags(c, &report->authority);
   c->callback([=] { *result = RunReport(*flags, *report); });
 
   auto limit = std::make_shared<int64_t>(20);
   c = app->add_subcommand("messages", "System messages, newest first");
-  c->add_option("--limit", *limit, "How many (1 to 1000, default 20)");
+  c->add_option("--limit", *limit, "How many (1 to 1000, default 20)")
+      ->check(CLI::Range(1, 1000));
   c->callback([=] { *result = RunMessages(*flags, *limit); });
 }
 

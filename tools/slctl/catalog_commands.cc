@@ -83,14 +83,17 @@ void AddCatalogCommands(CLI::App* app, absl::Status* result) {
   catalog->require_subcommand(1);
 
   CLI::App* c = catalog->add_subcommand("list", "List catalogue entries");
-  c->add_option("--owner", flags->owner, "Only this owner");
+  c->add_option("--owner", flags->owner, "Only this owner")
+      ->check(cli::OwnerValue());
   c->add_flag("--json", flags->json, "Machine-readable output");
   cli::AddConnectionFlags(c, &flags->connection);
   c->callback([=] { *result = RunList(*flags); });
 
   c = catalog->add_subcommand(
       "put", "Add or replace an entry (a CatalogEntry as .json or .textproto)");
-  c->add_option("--entry", flags->entry, "The entry file")->required();
+  c->add_option("--entry", flags->entry, "The entry file")
+      ->check(CLI::ExistingFile)
+      ->required();
   cli::AddConnectionFlags(c, &flags->connection);
   c->callback([=] { *result = RunPut(*flags); });
 

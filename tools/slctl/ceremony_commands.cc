@@ -240,14 +240,17 @@ void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
   CLI::App* c = keys->add_subcommand(
       "root-init", "Make a root key and split it into M-of-N share files");
   c->add_option("--shares", root_init->shares, "N: share files to write")
+      ->check(CLI::Range(1, 255))
       ->required();
   c->add_option("--threshold", root_init->threshold, "M: shares to rebuild")
+      ->check(CLI::Range(1, 255))
       ->required();
   c->add_option("--out", root_init->out,
                 "Directory for shares and root.pub.json")
       ->required();
   c->add_option("--algorithm", root_init->algorithm,
-                "ed25519 or ecdsa-p256-sha256");
+                "ed25519 or ecdsa-p256-sha256")
+      ->check(CLI::IsMember({"ed25519", "ecdsa-p256-sha256"}));
   c->add_option("--name", root_init->name, "Label of the root key");
   c->callback([=] { *result = RunRootInit(*root_init); });
 
@@ -255,13 +258,19 @@ void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
   c = keys->add_subcommand(
       "certify", "Rebuild the root from shares and certify an owner key");
   c->add_option("--share", certify->shares, "A share file (M of them)")
+      ->check(CLI::ExistingFile)
       ->required();
-  c->add_option("--owner", certify->owner, "Owner name (A-Z, 0-9)")->required();
+  c->add_option("--owner", certify->owner, "Owner name (A-Z, 0-9)")
+      ->check(cli::OwnerValue())
+      ->required();
   c->add_option("--public-key", certify->public_key,
                 "The owner key's .pub.json (from owner-new)")
+      ->check(CLI::ExistingFile)
       ->required();
-  c->add_option("--valid-from", certify->valid_from, "Date; default now");
+  c->add_option("--valid-from", certify->valid_from, "Date; default now")
+      ->check(cli::DateValue());
   c->add_option("--valid-until", certify->valid_until, "Date (YYYY-MM-DD)")
+      ->check(cli::DateValue())
       ->required();
   c->add_option("--out", certify->out, "Certificate file to write")->required();
   c->callback([=] { *result = RunCertify(*certify); });
@@ -270,17 +279,24 @@ void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
   c = keys->add_subcommand(
       "trust-bundle",
       "Sign a trust bundle (roots, threshold, revocations) or export one");
-  c->add_option("--share", bundle->shares, "A share file of a trusted root");
+  c->add_option("--share", bundle->shares, "A share file of a trusted root")
+      ->check(CLI::ExistingFile);
   c->add_option("--root-public-key", bundle->root_public_keys,
                 "Root .pub.json files the bundle lists (default: previous "
-                "bundle's, or the rebuilt root)");
+                "bundle's, or the rebuilt root)")
+      ->check(CLI::ExistingFile);
   c->add_option("--previous", bundle->previous,
                 "The bundle this one replaces (version + 1, roots and "
-                "revocations carried over)");
-  c->add_option("--revoke", bundle->revocations, "KEY_ID_HEX=REASON");
-  c->add_option("--version", bundle->version, "Bundle version");
-  c->add_option("--threshold", bundle->threshold, "Root signatures needed");
-  c->add_option("--in", bundle->in, "Export this bundle instead of signing");
+                "revocations carried over)")
+      ->check(CLI::ExistingFile);
+  c->add_option("--revoke", bundle->revocations, "KEY_ID_HEX=REASON")
+      ->check(cli::RevocationValue());
+  c->add_option("--version", bundle->version, "Bundle version")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--threshold", bundle->threshold, "Root signatures needed")
+      ->check(CLI::Range(1, 255));
+  c->add_option("--in", bundle->in, "Export this bundle instead of signing")
+      ->check(CLI::ExistingFile);
   c->add_option("--format", bundle->format, "binary or cpp-header")
       ->check(CLI::IsMember({"binary", "cpp-header"}));
   c->add_option("--out", bundle->out, "File to write, - for stdout")
@@ -293,15 +309,22 @@ void AddCeremonyCommands(CLI::App* keys, absl::Status* result) {
       "Check that clients trusting one bundle will accept the next (exit 3 "
       "when not)");
   c->add_option("--trusted", check->trusted, "The bundle clients trust now")
+      ->check(CLI::ExistingFile)
       ->required();
-  c->add_option("next", check->next, "The new bundle")->required();
+  c->add_option("next", check->next, "The new bundle")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->callback([=] { *result = RunCheckBundle(*check); });
 
   auto cosign = std::make_shared<CosignFlags>();
   c = keys->add_subcommand(
       "cosign", "Add another root's signature to a certificate or bundle");
-  c->add_option("--share", cosign->shares, "A share file")->required();
-  c->add_option("file", cosign->file, "Certificate or bundle file")->required();
+  c->add_option("--share", cosign->shares, "A share file")
+      ->check(CLI::ExistingFile)
+      ->required();
+  c->add_option("file", cosign->file, "Certificate or bundle file")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->callback([=] { *result = RunCosign(*cosign); });
 }
 

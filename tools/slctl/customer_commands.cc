@@ -122,7 +122,8 @@ void AddCustomerCommands(CLI::App* app, absl::Status* result) {
       "create", "Create a customer; prints its installation credential once");
   c->add_option("--company", flags->company, "Company name")->required();
   c->add_option("--serial", flags->serial,
-                "Serial to use (default: the next free one)");
+                "Serial to use (default: the next free one)")
+      ->check(cli::SerialValue());
   c->add_option("--credential-out", flags->credential_out,
                 "Write the credential to this new file instead of printing");
   c->add_flag("--json", flags->json, "Machine-readable output");
@@ -130,19 +131,24 @@ void AddCustomerCommands(CLI::App* app, absl::Status* result) {
   c->callback([=] { *result = RunCreate(*flags); });
 
   c = customer->add_subcommand("show", "Show one customer");
-  c->add_option("--serial", flags->serial, "Serial")->required();
+  c->add_option("--serial", flags->serial, "Serial")
+      ->check(cli::SerialValue())
+      ->required();
   c->add_flag("--json", flags->json, "Machine-readable output");
   cli::AddConnectionFlags(c, &flags->connection);
   c->callback([=] { *result = RunShow(*flags); });
 
   c = customer->add_subcommand("list", "List customers");
-  c->add_option("--page-size", flags->page_size, "Customers per request");
+  c->add_option("--page-size", flags->page_size, "Customers per request")
+      ->check(CLI::Range(1, 1000));
   c->add_flag("--json", flags->json, "Machine-readable output");
   cli::AddConnectionFlags(c, &flags->connection);
   c->callback([=] { *result = RunList(*flags); });
 
   c = customer->add_subcommand("rename", "Change a customer's company name");
-  c->add_option("--serial", flags->serial, "Serial")->required();
+  c->add_option("--serial", flags->serial, "Serial")
+      ->check(cli::SerialValue())
+      ->required();
   c->add_option("--company", flags->company, "New company name")->required();
   cli::AddConnectionFlags(c, &flags->connection);
   c->callback([=] { *result = RunRename(*flags); });

@@ -243,19 +243,29 @@ void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result) {
   auto issue = std::make_shared<IssueFlags>();
   CLI::App* c = app->add_subcommand(
       "issue", "Issue the next license set version of a customer");
-  c->add_option("--serial", issue->serial, "Customer serial")->required();
+  c->add_option("--serial", issue->serial, "Customer serial")
+      ->check(cli::SerialValue())
+      ->required();
   c->add_option("--module", issue->modules,
-                "NAME=COUNT, e.g. user=5 or saint=1");
-  c->add_option("--plan", issue->plans,
-                "PLAN=COUNT, e.g. ten-sales-premium=10");
-  c->add_option("--metered", issue->metered, "SERVICE=BASE+PERUSER");
+                "NAME=COUNT, e.g. user=5 or saint=1")
+      ->check(cli::NameCountValue());
+  c->add_option("--plan", issue->plans, "PLAN=COUNT, e.g. ten-sales-premium=10")
+      ->check(cli::NameCountValue());
+  c->add_option("--metered", issue->metered, "SERVICE=BASE+PERUSER")
+      ->check(cli::MeteredValue());
   c->add_option("--satellite", issue->satellite,
-                "Satellite id (default central)");
-  c->add_option("--expires", issue->expires, "Expiration date (default never)");
-  c->add_option("--grace-to", issue->grace_to, "Grace end date");
-  c->add_option("--maintenance-to", issue->maintenance_to, "Maintenance end");
-  c->add_option("--next-check", issue->next_check, "Next check date");
-  c->add_option("--admin-warning", issue->admin_warning, "Admin warning date");
+                "Satellite id (default central)")
+      ->check(CLI::Range(1u, 4294967295u));
+  c->add_option("--expires", issue->expires, "Expiration date (default never)")
+      ->check(cli::DateValue());
+  c->add_option("--grace-to", issue->grace_to, "Grace end date")
+      ->check(cli::DateValue());
+  c->add_option("--maintenance-to", issue->maintenance_to, "Maintenance end")
+      ->check(cli::DateValue());
+  c->add_option("--next-check", issue->next_check, "Next check date")
+      ->check(cli::DateValue());
+  c->add_option("--admin-warning", issue->admin_warning, "Admin warning date")
+      ->check(cli::DateValue());
   c->add_option("--idempotency-key", issue->idempotency_key,
                 "Retrying with the same key returns the first result");
   c->add_option("--out", issue->out, "Write the signed set (.lic) here");
@@ -265,22 +275,32 @@ void AddIssueCommands(CLI::App* app, CLI::App* sets, absl::Status* result) {
 
   auto set_flags = std::make_shared<SetsFlags>();
   c = sets->add_subcommand("list", "A customer's versions, newest first");
-  c->add_option("--serial", set_flags->serial, "Customer serial")->required();
+  c->add_option("--serial", set_flags->serial, "Customer serial")
+      ->check(cli::SerialValue())
+      ->required();
   c->add_flag("--json", set_flags->json, "Machine-readable output");
   cli::AddConnectionFlags(c, &set_flags->connection);
   c->callback([=] { *result = RunSetsList(*set_flags); });
 
   c = sets->add_subcommand("get", "Fetch one version");
-  c->add_option("--serial", set_flags->serial, "Customer serial")->required();
-  c->add_option("--version", set_flags->version, "Version")->required();
+  c->add_option("--serial", set_flags->serial, "Customer serial")
+      ->check(cli::SerialValue())
+      ->required();
+  c->add_option("--version", set_flags->version, "Version")
+      ->check(CLI::PositiveNumber)
+      ->required();
   c->add_option("--out", set_flags->out, "Write the signed set (.lic) here");
   c->add_flag("--json", set_flags->json, "Print the set as JSON");
   cli::AddConnectionFlags(c, &set_flags->connection);
   c->callback([=] { *result = RunSetsGet(*set_flags); });
 
   c = sets->add_subcommand("revoke", "Revoke one version");
-  c->add_option("--serial", set_flags->serial, "Customer serial")->required();
-  c->add_option("--version", set_flags->version, "Version")->required();
+  c->add_option("--serial", set_flags->serial, "Customer serial")
+      ->check(cli::SerialValue())
+      ->required();
+  c->add_option("--version", set_flags->version, "Version")
+      ->check(CLI::PositiveNumber)
+      ->required();
   c->add_option("--reason", set_flags->reason, "Why")->required();
   cli::AddConnectionFlags(c, &set_flags->connection);
   c->callback([=] { *result = RunSetsRevoke(*set_flags); });

@@ -34,11 +34,15 @@ struct SecretFlags {
 };
 
 void AddSecretFlags(CLI::App* command, SecretFlags* flags) {
-  command->add_option("--passphrase-file", flags->passphrase_file,
-                      "Sealed keystore passphrase (default: "
-                      "$SUPERLICENSE_PASSPHRASE, then a prompt)");
-  command->add_option("--pin-file", flags->pin_file,
-                      "PKCS#11 PIN (default: $SUPERLICENSE_PKCS11_PIN)");
+  command
+      ->add_option("--passphrase-file", flags->passphrase_file,
+                   "Sealed keystore passphrase (default: "
+                   "$SUPERLICENSE_PASSPHRASE, then a prompt)")
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--pin-file", flags->pin_file,
+                   "PKCS#11 PIN (default: $SUPERLICENSE_PKCS11_PIN)")
+      ->check(CLI::ExistingFile);
 }
 
 struct OwnerNewFlags {
@@ -164,12 +168,14 @@ void AddOwnerKeyCommands(CLI::App* keys, absl::Status* result) {
   CLI::App* c = keys->add_subcommand("owner-new",
                                      "Make an owner signing key in a keystore");
   c->add_option("--owner", owner_new->owner, "Owner name (A-Z, 0-9)")
+      ->check(cli::OwnerValue())
       ->required();
   c->add_option("--keystore", owner_new->keystore,
                 "sealed:PATH or pkcs11:token=LABEL;object=LABEL")
       ->required();
   c->add_option("--algorithm", owner_new->algorithm,
-                "ed25519 or ecdsa-p256-sha256");
+                "ed25519 or ecdsa-p256-sha256")
+      ->check(CLI::IsMember({"ed25519", "ecdsa-p256-sha256"}));
   c->add_option("--out", owner_new->out, "Public key file (default stdout)");
   AddSecretFlags(c, &owner_new->secrets);
   c->callback([=] { *result = RunOwnerNew(*owner_new); });
@@ -179,25 +185,34 @@ void AddOwnerKeyCommands(CLI::App* keys, absl::Status* result) {
       "rotate",
       "Make a certified key active; the active one turns verify-only");
   c->add_option("--keyring", rotate->keyring, "Owner keyring file")->required();
-  c->add_option("--owner", rotate->owner, "Owner, when starting a keyring");
+  c->add_option("--owner", rotate->owner, "Owner, when starting a keyring")
+      ->check(cli::OwnerValue());
   c->add_option("--keystore", rotate->keystore, "Where the new key is")
       ->required();
   c->add_option("--certificate", rotate->certificate, "Its certificate")
+      ->check(CLI::ExistingFile)
       ->required();
   c->add_option("--trust", rotate->trust, "Trust bundle it must chain to")
+      ->check(CLI::ExistingFile)
       ->required();
   AddSecretFlags(c, &rotate->secrets);
   c->callback([=] { *result = RunRotate(*rotate); });
 
   auto revoke = std::make_shared<RevokeFlags>();
   c = keys->add_subcommand("revoke", "Mark an owner key revoked");
-  c->add_option("--keyring", revoke->keyring, "Owner keyring file")->required();
-  c->add_option("--key-id", revoke->key_id, "Key id (hex)")->required();
+  c->add_option("--keyring", revoke->keyring, "Owner keyring file")
+      ->check(CLI::ExistingFile)
+      ->required();
+  c->add_option("--key-id", revoke->key_id, "Key id (hex)")
+      ->check(cli::HexValue())
+      ->required();
   c->callback([=] { *result = RunRevoke(*revoke); });
 
   auto list = std::make_shared<ListFlags>();
   c = keys->add_subcommand("list", "List an owner's keys and their states");
-  c->add_option("--keyring", list->keyring, "Owner keyring file")->required();
+  c->add_option("--keyring", list->keyring, "Owner keyring file")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->add_flag("--json", list->json, "Machine-readable output");
   c->callback([=] { *result = RunList(*list); });
 }

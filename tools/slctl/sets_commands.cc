@@ -94,18 +94,25 @@ CLI::App* AddSetsCommands(CLI::App* app, absl::Status* result) {
   CLI::App* c = sets->add_subcommand(
       "sign", "Sign a license set offline with the owner's active key");
   c->add_option("--set", sign->set, "LicenseSet as .json or .textproto")
+      ->check(CLI::ExistingFile)
       ->required();
-  c->add_option("--keyring", sign->keyring, "Owner keyring file")->required();
+  c->add_option("--keyring", sign->keyring, "Owner keyring file")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->add_option("--out", sign->out, "Signed set file (.lic)")->required();
   c->add_option("--passphrase-file", sign->passphrase_file,
-                "Keystore passphrase (default $SUPERLICENSE_PASSPHRASE)");
+                "Keystore passphrase (default $SUPERLICENSE_PASSPHRASE)")
+      ->check(CLI::ExistingFile);
   c->add_option("--pin-file", sign->pin_file,
-                "Token PIN (default $SUPERLICENSE_PKCS11_PIN)");
+                "Token PIN (default $SUPERLICENSE_PKCS11_PIN)")
+      ->check(CLI::ExistingFile);
   c->callback([=] { *result = RunSign(*sign); });
 
   auto show = std::make_shared<ShowFlags>();
   c = sets->add_subcommand("show", "Print a set file's content (unverified)");
-  c->add_option("file", show->file, "Signed set file")->required();
+  c->add_option("file", show->file, "Signed set file")
+      ->check(CLI::ExistingFile)
+      ->required();
   c->callback([=] { *result = RunShow(*show); });
   return sets;
 }

@@ -92,8 +92,11 @@ void AddUsageCommands(CLI::App* app, absl::Status* result) {
       "usage",
       "A customer's metered use of one month against its included amounts "
       "(issuer, auditor)");
-  c->add_option("--serial", flags->serial, "Customer serial")->required();
+  c->add_option("--serial", flags->serial, "Customer serial")
+      ->check(cli::SerialValue())
+      ->required();
   c->add_option("--month", flags->month, "Calendar month (UTC), YYYY-MM")
+      ->check(cli::MonthValue())
       ->required();
   c->add_flag("--json", flags->json, "Machine-readable output");
   cli::AddConnectionFlags(c, &flags->connection);

@@ -109,9 +109,14 @@ void AddVerifyCommand(CLI::App* app, absl::Status* result) {
   auto flags = std::make_shared<VerifyFlags>();
   CLI::App* c = app->add_subcommand(
       "verify", "Check a signed license set file against a trust bundle");
-  c->add_option("file", flags->file, "Signed set file (.lic)")->required();
-  c->add_option("--trust", flags->trust, "Trust bundle file")->required();
-  c->add_option("--at", flags->at, "Check as of this date (default now)");
+  c->add_option("file", flags->file, "Signed set file (.lic)")
+      ->check(CLI::ExistingFile)
+      ->required();
+  c->add_option("--trust", flags->trust, "Trust bundle file")
+      ->check(CLI::ExistingFile)
+      ->required();
+  c->add_option("--at", flags->at, "Check as of this date (default now)")
+      ->check(cli::DateValue());
   c->add_flag("--json", flags->json, "Machine-readable output");
   c->callback([=] { *result = RunVerify(*flags); });
 }
