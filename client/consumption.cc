@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -128,9 +129,10 @@ ConsumptionRecorder::ConsumptionRecorder(std::unique_ptr<CrmDatabase> db,
 
 ConsumptionRecorder::~ConsumptionRecorder() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  work_ready_.notify_one();
   thread_.join();
 }
 
@@ -155,26 +157,27 @@ absl::Status ConsumptionRecorder::Record(absl::string_view service,
   pending.record.at = absl::ToUnixSeconds(clock_->Now());
   pending.record.associate_id = associate_id;
   pending.record.owner_name = options_.owner_name;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) {
     return absl::FailedPreconditionError(
         "ConsumptionRecorder is shutting down");
   }
   queue_.push_back(&pending);
-  mu_.Await(absl::Condition(&pending.done));
+  work_ready_.notify_one();
+  batch_done_.wait(lock, [&pending] { return pending.done; });
   return pending.status;
 }
 
 absl::Status ConsumptionRecorder::Flush() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(this, &ConsumptionRecorder::Idle));
+  std::unique_lock<std::mutex> lock(mu_);
+  batch_done_.wait(lock, [this] { return Idle(); });
   absl::Status error = first_error_;
   first_error_ = absl::OkStatus();
   return error;
 }
 
 int64_t ConsumptionRecorder::batches_committed() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return batches_;
 }
 
@@ -183,8 +186,8 @@ void ConsumptionRecorder::Run() {
     std::vector<Pending*> batch;
     std::vector<ConsumptionRecord> records;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &ConsumptionRecorder::HasWorkOrStopping));
+      std::unique_lock<std::mutex> lock(mu_);
+      work_ready_.wait(lock, [this] { return HasWorkOrStopping(); });
       if (queue_.empty()) return;  // stopping, nothing left
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(queue_.front());
@@ -194,17 +197,21 @@ void ConsumptionRecorder::Run() {
       in_flight_ = batch.size();
     }
     const absl::Status status = WriteBatch(records);
-    absl::MutexLock lock(&mu_);
-    for (Pending* p : batch) {
-      p->status = status;
-      p->done = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Pending* p : batch) {
+        p->status = status;
+        p->done = true;
+      }
+      in_flight_ = 0;
+      if (status.ok()) {
+        ++batches_;
+      } else if (first_error_.ok()) {
+        first_error_ = status;
+      }
     }
-    in_flight_ = 0;
-    if (status.ok()) {
-      ++batches_;
-    } else if (first_error_.ok()) {
-      first_error_ = status;
-    }
+    // Wakes every Record() of the batch and every Flush() waiting for Idle().
+    batch_done_.notify_all();
   }
 }
 

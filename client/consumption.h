@@ -19,9 +19,11 @@
 #ifndef SUPERLICENSE_CLIENT_CONSUMPTION_H_
 #define SUPERLICENSE_CLIENT_CONSUMPTION_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,7 +32,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "client/crm_database.h"
 #include "client/license_view.h"
 #include "keys/clock.h"
@@ -123,7 +124,9 @@ class ConsumptionRecorder {
   const std::unique_ptr<CrmDatabase> db_;  // background thread only
   const Clock* const clock_;               // not owned
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;  // HasWorkOrStopping() may have changed
+  std::condition_variable batch_done_;  // entries done, Idle() may have changed
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);  // callers' entries
   size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -13,12 +13,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/internal/plans.h"
 
 namespace superlicense::client {
 namespace {
 
 constexpr int64_t kUserLicense = 3;
-constexpr int64_t kPlanFlag = 1;
+using internal::kPlanFlag;
 constexpr char kDefaultOwner[] = "SUPEROFFICE";
 
 // Everything one call needs, read inside the write transaction after the
@@ -98,10 +99,9 @@ absl::Status Load(CrmTransaction& txn, absl::string_view associate,
 std::vector<const ModuleRecord*> Implied(const Context& ctx,
                                          const ModuleRecord& plan) {
   std::vector<const ModuleRecord*> implied;
-  absl::string_view info = plan.extra_info;
-  if (!IsPlan(plan) || !absl::ConsumePrefix(&info, "set=")) return implied;
-  for (absl::string_view entry : absl::StrSplit(info, ',')) {
-    auto it = ctx.by_name.find(std::string(absl::StripAsciiWhitespace(entry)));
+  for (const std::string& name :
+       internal::PlanModuleNames(plan.extra_flags, plan.extra_info)) {
+    auto it = ctx.by_name.find(name);
     if (it == ctx.by_name.end()) continue;
     const ModuleRecord& m = *it->second;
     if (m.license_type != kUserLicense || m.extra_flags != 0) continue;

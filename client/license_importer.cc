@@ -3,10 +3,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/internal/plans.h"
 #include "client/internal/set_records.h"
 #include "client/system_messages.h"
 #include "keys/file_io.h"
@@ -108,6 +111,50 @@ std::vector<CountShortfall> FindShortfalls(
   return shortfalls;
 }
 
+// Returns a line for each link that the new set would turn into one the
+// LicenseAssigner refuses: a module the new set hides, held by an associate
+// that holds no plan of the new set implying it (hidden modules come only
+// through plans; the license view reports such a link as tampering).
+std::vector<std::string> FindHiddenHoldings(const v1::LicenseSet& set,
+                                            const OwnerView& installed) {
+  std::map<std::string, const v1::ModuleLicense*> next;
+  for (const v1::ModuleLicense& m : set.module_licenses()) {
+    next[m.module_name()] = &m;
+  }
+  std::map<int64_t, std::string> names;  // ModuleLicense_id -> module
+  for (const ModuleRecord& m : installed.modules) names[m.id] = m.module_name;
+  std::map<int64_t, std::set<std::string>> held;  // associate -> modules
+  for (const AssocLinkRecord& link : installed.assoc_links) {
+    held[link.assoc_id].insert(names[link.module_license_id]);
+  }
+  std::vector<std::string> lines;
+  for (const AssocLinkRecord& link : installed.assoc_links) {
+    const std::string& name = names[link.module_license_id];
+    auto row = next.find(name);
+    if (row == next.end() || !row->second->hidden() ||
+        row->second->extra_flags() == internal::kPlanFlag) {
+      continue;
+    }
+    bool implied = false;
+    for (const std::string& plan_name : held[link.assoc_id]) {
+      auto plan = next.find(plan_name);
+      if (plan == next.end()) continue;
+      for (const std::string& implied_name : internal::PlanModuleNames(
+               plan->second->extra_flags(), plan->second->extra_info())) {
+        implied = implied || implied_name == name;
+      }
+    }
+    if (!implied) {
+      lines.push_back(absl::StrCat("module \"", name,
+                                   "\" is hidden in the new set but held by "
+                                   "associate ",
+                                   link.assoc_id,
+                                   " without a plan that implies it"));
+    }
+  }
+  return lines;
+}
+
 absl::Status ShortfallError(const Candidate& c,
                             const std::vector<CountShortfall>& shortfalls) {
   std::vector<std::string> lines;
@@ -162,13 +209,16 @@ absl::Status Install(CrmTransaction& txn, const Candidate& c,
       .status();
 }
 
-// Locks the owner (if installed) and returns its module usage.
+// Locks the owner (if installed), keeps its rows in *installed (empty when
+// not installed) and returns its module usage.
 absl::StatusOr<std::vector<ModuleUsage>> LockAndCount(CrmTransaction& txn,
-                                                      const Candidate& c) {
+                                                      const Candidate& c,
+                                                      OwnerView* installed) {
   absl::StatusOr<OwnerView> locked = txn.LockOwner(c.owner());
   if (!locked.ok() && !absl::IsNotFound(locked.status())) {
     return locked.status();
   }
+  if (locked.ok()) *installed = *std::move(locked);
   return txn.CountAssigned(c.owner());
 }
 
@@ -183,7 +233,9 @@ absl::Status CheckAndInstall(CrmDatabase& db, const Candidate& c,
   // Lock first: the version must be read after any concurrent import has
   // committed (PostgreSQL row locks; SQLite has one writer anyway).
   ASSIGN_OR_RETURN(Installation installation, txn->LockInstallation());
-  ASSIGN_OR_RETURN(std::vector<ModuleUsage> usage, LockAndCount(*txn, c));
+  OwnerView installed_rows;
+  ASSIGN_OR_RETURN(std::vector<ModuleUsage> usage,
+                   LockAndCount(*txn, c, &installed_rows));
   ASSIGN_OR_RETURN(int64_t installed, txn->HighestImportedVersion(c.owner()));
   *rejection = CheckInstallation(c, installation);
   if (rejection->ok())
@@ -191,6 +243,14 @@ absl::Status CheckAndInstall(CrmDatabase& db, const Candidate& c,
   if (rejection->ok()) {
     *shortfalls = FindShortfalls(c.set(), usage);
     if (!shortfalls->empty()) *rejection = ShortfallError(c, *shortfalls);
+  }
+  if (rejection->ok()) {
+    const std::vector<std::string> hidden =
+        FindHiddenHoldings(c.set(), installed_rows);
+    if (!hidden.empty()) {
+      *rejection = absl::FailedPreconditionError(absl::StrCat(
+          c.Prefix(), "unassign first: ", absl::StrJoin(hidden, "; ")));
+    }
   }
   if (!rejection->ok()) return *rejection;  // txn rolls back
   RETURN_IF_ERROR(Install(*txn, c, raw));

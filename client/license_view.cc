@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,7 +13,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "client/consumption.h"
+#include "client/internal/plans.h"
 #include "client/internal/set_records.h"
 #include "keys/license_set_envelope.h"
 #include "keys/status_macros.h"
@@ -22,6 +27,7 @@ namespace {
 constexpr char kDefaultOwner[] = "SUPEROFFICE";
 constexpr int64_t kSystemLicense = 1;
 constexpr int64_t kSiteLicense = 2;
+using internal::kPlanFlag;
 
 // (moduleName, moduleVersion): how rows of one owner are told apart.
 using ModuleKey = std::pair<std::string, std::string>;
@@ -154,6 +160,50 @@ void CompareCounts(const OwnerView& rows, std::vector<std::string>& problems) {
   }
 }
 
+// Appends a problem for every link the LicenseAssigner would have refused to
+// write: a link of an associate that does not exist, a second link of one
+// associate to one module, and a link to a hidden module that no plan the
+// associate holds implies (hidden modules come only through plans).
+void CompareLinks(const OwnerView& rows,
+                  const absl::flat_hash_set<int64_t>& associates,
+                  std::vector<std::string>& problems) {
+  std::map<int64_t, const ModuleRecord*> modules;
+  for (const ModuleRecord& m : rows.modules) modules[m.id] = &m;
+  // associate -> names of the modules of this owner it holds.
+  std::map<int64_t, absl::flat_hash_set<std::string>> held;
+  std::set<std::pair<int64_t, int64_t>> links;
+  for (const AssocLinkRecord& link : rows.assoc_links) {
+    const std::string row = absl::StrCat("LicenseAssocLink row ", link.id);
+    if (!associates.contains(link.assoc_id)) {
+      problems.push_back(
+          absl::StrCat(row, ": associate ", link.assoc_id, " does not exist"));
+    }
+    if (!links.emplace(link.module_license_id, link.assoc_id).second) {
+      problems.push_back(absl::StrCat(row, ": associate ", link.assoc_id,
+                                      " holds the module more than once"));
+    }
+    held[link.assoc_id].insert(modules.at(link.module_license_id)->module_name);
+  }
+  for (const AssocLinkRecord& link : rows.assoc_links) {
+    const ModuleRecord& m = *modules.at(link.module_license_id);
+    if (!m.hidden || m.extra_flags == kPlanFlag) continue;
+    bool implied = false;
+    for (const ModuleRecord& plan : rows.modules) {
+      if (!held[link.assoc_id].contains(plan.module_name)) continue;
+      for (const std::string& name :
+           internal::PlanModuleNames(plan.extra_flags, plan.extra_info)) {
+        implied = implied || name == m.module_name;
+      }
+    }
+    if (!implied) {
+      problems.push_back(absl::StrCat("LicenseAssocLink row ", link.id,
+                                      ": hidden module \"", m.module_name,
+                                      "\" held by associate ", link.assoc_id,
+                                      " without a plan that implies it"));
+    }
+  }
+}
+
 // Checks the stored envelope of `rows`' owner against the trust bundle, the
 // installation and the rows; fills the set's facts into `status`.
 absl::Status CheckSigned(CrmReader& db, const keys::TrustStore& trust,
@@ -254,11 +304,10 @@ ModuleStatus MakeModuleStatus(const std::string& owner, const ModuleRecord& m,
 }
 
 // Checks one owner completely; returns its status.
-absl::StatusOr<OwnerStatus> CheckOwner(CrmReader& db,
-                                       const keys::TrustStore& trust,
-                                       absl::Time now, absl::Duration tolerance,
-                                       const Installation& installation,
-                                       const OwnerView& rows) {
+absl::StatusOr<OwnerStatus> CheckOwner(
+    CrmReader& db, const keys::TrustStore& trust, absl::Time now,
+    absl::Duration tolerance, const Installation& installation,
+    const absl::flat_hash_set<int64_t>& associates, const OwnerView& rows) {
   OwnerStatus status;
   status.owner_name = rows.owner.owner_name;
   status.expiration = rows.owner.expiration;
@@ -269,6 +318,7 @@ absl::StatusOr<OwnerStatus> CheckOwner(CrmReader& db,
   RETURN_IF_ERROR(
       CheckSigned(db, trust, now, installation, rows, status, problems));
   CompareCounts(rows, problems);
+  CompareLinks(rows, associates, problems);
   ASSIGN_OR_RETURN(int64_t watermark, db.GetClockWatermark(status.owner_name));
   if (now < absl::FromUnixSeconds(watermark) - tolerance) {
     problems.push_back(
@@ -320,6 +370,10 @@ absl::StatusOr<std::shared_ptr<const LicenseView>> LicenseView::Load(
     return installation.status();
   }
   ASSIGN_OR_RETURN(std::vector<std::string> names, db.ListOwnerNames());
+  // Links may only name existing associates (CompareLinks).
+  ASSIGN_OR_RETURN(std::vector<Associate> associate_rows, db.ListAssociates());
+  absl::flat_hash_set<int64_t> associates;
+  for (const Associate& a : associate_rows) associates.insert(a.id);
   for (const std::string& name : names) {
     absl::StatusOr<OwnerView> rows = db.GetOwner(name);
     // Deleted since ListOwnerNames(): the stamp has moved, so the next
@@ -328,7 +382,7 @@ absl::StatusOr<std::shared_ptr<const LicenseView>> LicenseView::Load(
     if (!rows.ok()) return rows.status();
     ASSIGN_OR_RETURN(OwnerStatus status,
                      CheckOwner(db, trust, now, clock_tolerance,
-                                view->installation_, *rows));
+                                view->installation_, associates, *rows));
     view->stale_at_ =
         std::min(view->stale_at_, NextDate(status, absl::ToUnixSeconds(now)));
     view->AddOwner(std::move(status), *rows);
@@ -411,7 +465,7 @@ LiveLicenseView::LiveLicenseView(const keys::TrustStore* trust,
     : trust_(trust), clock_(clock) {}
 
 absl::StatusOr<bool> LiveLicenseView::Refresh(CrmReader& db) {
-  absl::MutexLock refreshing(&refresh_mu_);
+  std::lock_guard<std::mutex> refreshing(refresh_mu_);
   ASSIGN_OR_RETURN(int64_t stamp, db.ChangeStamp());
   std::shared_ptr<const LicenseView> view = current();
   if (view != nullptr && view->change_stamp() == stamp &&
@@ -420,13 +474,13 @@ absl::StatusOr<bool> LiveLicenseView::Refresh(CrmReader& db) {
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const LicenseView> next,
                    LicenseView::Load(db, *trust_, *clock_));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   view_ = std::move(next);
   return true;
 }
 
 std::shared_ptr<const LicenseView> LiveLicenseView::current() const {
-  absl::ReaderMutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return view_;
 }
 

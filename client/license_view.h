@@ -5,11 +5,14 @@
 // completely against the trust bundle (keys::TrustStore::VerifyLicenseSet),
 // and the ModuleOwner row and the owner's ModuleLicense rows must equal, field
 // by field and signature by signature, what that verified set installs — so
-// an edited, added or removed row is found. Assignments beyond a restricted
-// module's licenseNumber, and a clock earlier than the newest time seen for
-// the owner (the clock watermark, minus a small tolerance), are tampering
-// too. A tampered owner fails closed: none of its licenses are granted, and
-// its OwnerStatus says why. Other owners are unaffected.
+// an edited, added or removed row is found. Assignments the LicenseAssigner
+// would refuse — beyond a restricted module's licenseNumber, of an associate
+// that does not exist, twice to one associate, of a hidden module no held
+// plan implies — and a clock earlier than the newest time seen for the owner
+// (the clock watermark, minus a small tolerance), are tampering too. (Links
+// whose ModuleLicense row does not exist are not read: they grant nothing.) A
+// tampered owner fails closed: none of its licenses are granted, and its
+// OwnerStatus says why. Other owners are unaffected.
 //
 // After Load() every check is answered from memory (hash lookups, no I/O).
 // A LicenseView is immutable and thread-safe; LiveLicenseView (below) swaps
@@ -19,6 +22,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,7 +31,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/crm_database.h"
 #include "keys/clock.h"
@@ -179,8 +182,8 @@ class LiveLicenseView {
  private:
   const keys::TrustStore* const trust_;
   const Clock* const clock_;
-  absl::Mutex refresh_mu_;  // held through a whole Refresh()
-  mutable absl::Mutex mu_;
+  std::mutex refresh_mu_;  // held through a whole Refresh()
+  mutable std::mutex mu_;
   std::shared_ptr<const LicenseView> view_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -4,7 +4,8 @@ add_library(superlicense_postgres_server STATIC support/postgres_server.cc)
 target_include_directories(superlicense_postgres_server
   PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(superlicense_postgres_server
-  PUBLIC absl::status absl::statusor absl::strings absl::synchronization)
+  PUBLIC absl::status absl::statusor absl::strings absl::core_headers
+         Threads::Threads)
 superlicense_warnings(superlicense_postgres_server)
 
 # Shared set-up of the importer / assigner tests and the import benchmark:

@@ -9,17 +9,26 @@
 #include "client/license_assigner.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client/crm_database.h"
 #include "client/license_importer.h"
+#include "client/license_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/client_fixture.h"
@@ -293,6 +302,151 @@ TEST_P(LicenseAssignerTest, ConcurrentAssignmentNeverExceedsTheCount) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 3);
   EXPECT_EQ(full.load(), kThreads - 3);
+}
+
+// Returns, for every restricted module of the owner whose links exceed its
+// licenseNumber, "NAME: ASSIGNED > NUMBER", read in one snapshot.
+std::vector<std::string> OverCounts(CrmReader& db) {
+  std::vector<std::string> over;
+  absl::StatusOr<OwnerView> view = db.GetOwner(kOwner);
+  if (!view.ok()) return {view.status().ToString()};
+  std::map<int64_t, int64_t> assigned;
+  for (const AssocLinkRecord& link : view->assoc_links) {
+    assigned[link.module_license_id] += link.license_number;
+  }
+  for (const ModuleRecord& m : view->modules) {
+    if (!m.unrestricted && assigned[m.id] > m.license_number) {
+      over.push_back(absl::StrCat(m.module_name, ": ", assigned[m.id], " > ",
+                                  m.license_number));
+    }
+  }
+  return over;
+}
+
+// Whether `assoc_id` holds the module with id `module_id`.
+absl::StatusOr<bool> Holds(CrmReader& db, int64_t assoc_id, int64_t module_id) {
+  absl::StatusOr<std::vector<AssocLinkRecord>> links =
+      db.ListAssocLinksOf(assoc_id);
+  if (!links.ok()) return links.status();
+  for (const AssocLinkRecord& link : *links) {
+    if (link.module_license_id == module_id) return true;
+  }
+  return false;
+}
+
+// What the threads of ConcurrentAssignAndUnassignKeepEveryCount saw.
+struct ChurnTally {
+  std::atomic<int> assigned{0};
+  std::atomic<int> unassigned{0};
+  std::atomic<int> full{0};
+  std::atomic<int> aborted_retries{0};
+  std::atomic<int> finished{0};
+};
+
+// 32 threads, each on its own associate, assign and unassign (whichever
+// applies) web (10), quote-cal (6) and the plan ten-sales (5; it implies web
+// and the hidden sale-cal) in a seeded random order, so that both succeed
+// and many assignments find their module full. After every step the
+// thread reads the links: no restricted module is ever above its count. The
+// only errors are FAILED_PRECONDITION (full) and ABORTED (retried a bounded
+// number of times). A thread that hangs fails the test after kWatchdog.
+TEST_P(LicenseAssignerTest, ConcurrentAssignAndUnassignKeepEveryCount) {
+  constexpr int kThreads = 32;
+  constexpr int kSteps = 12;
+  constexpr int kMaxRetries = 20;
+  constexpr uint32_t kSeed = 20261129;
+  constexpr absl::Duration kWatchdog = absl::Seconds(240);
+  const std::vector<std::string> kModules = {"web", "quote-cal", "ten-sales"};
+  v1::LicenseSet set = MakeSet(2);
+  for (v1::ModuleLicense& m : *set.mutable_module_licenses()) {
+    if (m.module_name() == "user") m.set_license_number(kThreads);
+    if (m.module_name() == "web") m.set_license_number(10);
+    if (m.module_name() == "quote-cal") m.set_license_number(6);
+    if (m.module_name() == "ten-sales") m.set_license_number(5);
+  }
+  ASSERT_NO_FATAL_FAILURE(ImportSet(set));
+  std::map<std::string, int64_t> module_ids;
+  {
+    ASSERT_OK_AND_ASSIGN(OwnerView view, db_->GetOwner(kOwner));
+    for (const ModuleRecord& m : view.modules) module_ids[m.module_name] = m.id;
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<int64_t> ids,
+                       testing::AddAssociates(*db_, "c", kThreads));
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_OK(Assign(absl::StrCat("c", i), "user"));
+  }
+
+  const absl::Time start = absl::Now();
+  ChurnTally tally;
+  std::mutex mu;
+  std::condition_variable all_finished;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto db = CrmDatabase::Open(url_);
+      EXPECT_OK(db.status());
+      std::mt19937 rng(kSeed + i);
+      LicenseAssigner assigner;
+      const std::string name = absl::StrCat("c", i);
+      for (int step = 0; db.ok() && step < kSteps; ++step) {
+        const std::string& module = kModules[rng() % kModules.size()];
+        absl::StatusOr<bool> held = Holds(**db, ids[i], module_ids.at(module));
+        EXPECT_OK(held.status());
+        if (!held.ok()) break;
+        absl::Status s;
+        for (int attempt = 0; attempt <= kMaxRetries; ++attempt) {
+          s = *held ? assigner.Unassign(**db, name, module)
+                    : assigner.Assign(**db, name, module);
+          if (!absl::IsAborted(s)) break;
+          ++tally.aborted_retries;
+        }
+        if (s.ok()) {
+          ++(*held ? tally.unassigned : tally.assigned);
+        } else if (!*held && s.code() == kPrecondition &&
+                   absl::StrContains(s.message(), "licenses are in use")) {
+          ++tally.full;
+        } else {
+          ADD_FAILURE() << name << (*held ? " unassign " : " assign ") << module
+                        << ": " << s;
+        }
+        EXPECT_THAT(OverCounts(**db), ::testing::IsEmpty())
+            << "after " << name << " step " << step;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      ++tally.finished;
+      all_finished.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!all_finished.wait_for(lock, absl::ToChronoSeconds(kWatchdog), [&] {
+          return tally.finished.load() == kThreads;
+        })) {
+      std::fprintf(stderr, "%d of %d threads still running after %s\n",
+                   kThreads - tally.finished.load(), kThreads,
+                   absl::FormatDuration(kWatchdog).c_str());
+      std::abort();  // hung threads cannot be joined
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  const absl::Duration elapsed = absl::Now() - start;
+
+  EXPECT_THAT(OverCounts(*db_), ::testing::IsEmpty());
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const LicenseView> view,
+                       LicenseView::Load(*db_, pki_->trust(), clock_));
+  ASSERT_EQ(view->owners().size(), 1u);
+  EXPECT_EQ(view->owners()[0].state, LicenseState::kOk)
+      << view->owners()[0].reason;
+  EXPECT_EQ(tally.assigned + tally.unassigned + tally.full, kThreads * kSteps);
+  EXPECT_GT(tally.full.load(), 0);
+  EXPECT_GT(tally.unassigned.load(), 0);
+  std::printf(
+      "[ churn    ] %s: %d threads x %d steps: %d assigned, %d unassigned, "
+      "%d refused as full, %d ABORTED retries, %s\n",
+      GetParam().c_str(), kThreads, kSteps, tally.assigned.load(),
+      tally.unassigned.load(), tally.full.load(), tally.aborted_retries.load(),
+      absl::FormatDuration(elapsed).c_str());
+  std::fflush(stdout);
 }
 
 // Module names that would break SQL built by concatenation; the second has a

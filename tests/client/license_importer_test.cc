@@ -394,6 +394,39 @@ TEST_P(LicenseImporterTest, RejectsSetBelowAssignedCount) {
   EXPECT_EQ(per_module[ModuleId("visible-for")], 7);
 }
 
+// A set that hides a module (rows only a plan implies are hidden) is
+// refused while someone holds that module without such a plan: the link
+// would be one the assigner refuses and the view reports as tampering.
+TEST_P(LicenseImporterTest, RejectsSetHidingAModuleHeldWithoutItsPlan) {
+  ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
+  Assign(1, {"user", "quote-cal"});
+  v1::LicenseSet hiding = MakeSet(2, DefaultCounts());
+  for (v1::ModuleLicense& m : *hiding.mutable_module_licenses()) {
+    if (m.module_name() == "quote-cal") m.set_hidden(true);
+  }
+  const std::string before = DumpWithoutJournal();
+  EXPECT_THAT(Import(hiding),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("unassign first"),
+                             HasSubstr("module \"quote-cal\" is hidden in the "
+                                       "new set but held by associate"))));
+  EXPECT_EQ(DumpWithoutJournal(), before);
+
+  // With the plan that implies quote-cal, the same holding is fine.
+  {
+    auto txn = db_->BeginWrite();
+    ASSERT_OK(txn.status());
+    ASSERT_OK_AND_ASSIGN(std::vector<Associate> all, (*txn)->ListAssociates());
+    ASSERT_EQ(all.size(), 1u);
+    AssocLinkRecord plan;
+    plan.module_license_id = ModuleIdIn(**txn, "ten-sales");
+    plan.assoc_id = all[0].id;
+    ASSERT_OK((*txn)->InsertAssocLink(plan).status());
+    ASSERT_OK((*txn)->Commit());
+  }
+  EXPECT_OK(Import(hiding).status());
+}
+
 TEST_P(LicenseImporterTest, ModuleInUseMissingFromNewSetCountsAsZero) {
   ASSERT_OK(Import(MakeSet(1, DefaultCounts())).status());
   Assign(2, {"user", "quote-cal", "visible-for"});

@@ -8,3 +8,10 @@ target_link_libraries(license_view_test PRIVATE superlicense_client_db
 superlicense_test(user_count_test client/user_count_test.cc)
 target_link_libraries(user_count_test PRIVATE superlicense_client_db
                       superlicense_postgres_server)
+
+# The tamper matrix: every column and row of the licensing tables edited with
+# raw SQL, rows copied from another installation, every byte of a license
+# file flipped; on SQLite and on PostgreSQL.
+superlicense_test(tamper_matrix_test client/tamper_matrix_test.cc)
+target_link_libraries(tamper_matrix_test PRIVATE superlicense_client_db
+                      superlicense_postgres_server superlicense_client_fixture)
