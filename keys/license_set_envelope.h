@@ -18,7 +18,7 @@ namespace superlicense::keys {
 
 // Limits checked before anything is decoded or verified.
 inline constexpr size_t kMaxEnvelopeBytes = 4 << 20;  // a whole .lic file
-inline constexpr int kMaxRows = 4096;                 // module licenses per set
+inline constexpr int kMaxRows = 10000;                // module licenses per set
 inline constexpr int kMaxSignatures = 8;              // owner signatures
 
 // Signs `set` with the owner key `signer`: computes `rows_digest`,

@@ -8,13 +8,14 @@
 #include <botan/pubkey.h>
 #include <botan/system_rng.h>
 
+#include <array>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "keys/sha256.h"
 #include "keys/software_signer.h"
 #include "keys/status_macros.h"
@@ -50,7 +51,7 @@ class BotanSigner final : public Signer {
 
   absl::StatusOr<std::string> Sign(absl::string_view message) const override {
     try {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       std::vector<uint8_t> signature =
           signer_.sign_message(reinterpret_cast<const uint8_t*>(message.data()),
                                message.size(), rng_);
@@ -70,7 +71,7 @@ class BotanSigner final : public Signer {
   const std::string public_key_;
   const std::string key_id_;
   mutable Botan::System_RNG rng_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   mutable Botan::PK_Signer signer_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -81,8 +82,12 @@ class BotanVerifier final : public Verifier {
       : key_(std::move(key)),
         algorithm_(algorithm),
         public_key_(std::move(public_key)),
-        key_id_(KeyIdOf(public_key_)),
-        verifier_(*key_, PaddingFor(algorithm)) {}
+        key_id_(KeyIdOf(public_key_)) {
+    for (Slot& slot : slots_) {
+      slot.verifier =
+          std::make_unique<Botan::PK_Verifier>(*key_, PaddingFor(algorithm));
+    }
+  }
 
   absl::Status Verify(absl::string_view message,
                       absl::string_view signature) const override {
@@ -93,8 +98,18 @@ class BotanVerifier final : public Verifier {
     }
     bool valid = false;
     try {
-      absl::MutexLock lock(&mu_);
-      valid = verifier_.verify_message(
+      // A free verifier if there is one, else wait for the first.
+      Slot* slot = &slots_[0];
+      std::unique_lock<std::mutex> lock(slot->mu, std::try_to_lock);
+      for (size_t i = 1; !lock.owns_lock() && i < slots_.size(); ++i) {
+        slot = &slots_[i];
+        lock = std::unique_lock<std::mutex>(slot->mu, std::try_to_lock);
+      }
+      if (!lock.owns_lock()) {
+        slot = &slots_[0];
+        lock = std::unique_lock<std::mutex>(slot->mu);
+      }
+      valid = slot->verifier->verify_message(
           reinterpret_cast<const uint8_t*>(message.data()), message.size(),
           reinterpret_cast<const uint8_t*>(signature.data()), signature.size());
     } catch (const std::exception& e) {
@@ -116,8 +131,13 @@ class BotanVerifier final : public Verifier {
   const SignatureAlgorithm algorithm_;
   const std::string public_key_;
   const std::string key_id_;
-  mutable absl::Mutex mu_;
-  mutable Botan::PK_Verifier verifier_ ABSL_GUARDED_BY(mu_);
+  // A few verifiers, so that threads verifying rows of one set in parallel
+  // (VerifyLicenseSetEnvelope) do not wait for each other.
+  struct Slot {
+    std::mutex mu;
+    std::unique_ptr<Botan::PK_Verifier> verifier ABSL_PT_GUARDED_BY(mu);
+  };
+  mutable std::array<Slot, 4> slots_;
 };
 
 absl::Status UnsupportedAlgorithm(SignatureAlgorithm algorithm) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keys/signed_bytes.h"
@@ -84,6 +85,34 @@ TEST_P(LicenseSetEnvelopeTest, RowSignaturesCannotBeSwapped) {
   EXPECT_THAT(VerifyLicenseSetSignatures(envelope, *verifier_),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("module \"saint\"")));
+}
+
+// Large sets verify their rows on every core; the error still names the
+// first bad row, whichever thread found it.
+TEST_P(LicenseSetEnvelopeTest, LargeSetNamesTheFirstBadRowWhateverTheThreads) {
+  v1::LicenseSet set = SampleSet();
+  const v1::ModuleLicense model = set.module_licenses(0);
+  set.clear_module_licenses();
+  for (int i = 0; i < 300; ++i) {
+    v1::ModuleLicense* row = set.add_module_licenses();
+    *row = model;
+    row->set_module_name(absl::StrCat("module-", i));
+    row->set_sort_order(static_cast<uint32_t>(i));
+  }
+  const v1::SignedLicenseSet envelope = Sign(set);
+  EXPECT_OK(VerifyLicenseSetSignatures(envelope, *verifier_).status());
+
+  v1::SignedLicenseSet bad = envelope;
+  for (int index : {250, 120, 290}) {
+    (*bad.mutable_row_signatures(index)
+          ->mutable_signature()
+          ->mutable_signature())[5] ^= 0x01;
+  }
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    EXPECT_THAT(VerifyLicenseSetSignatures(bad, *verifier_),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr("module \"module-120\" (sort_order 120)")));
+  }
 }
 
 TEST_P(LicenseSetEnvelopeTest, RowSignatureWithWrongSortOrderIsRejected) {
