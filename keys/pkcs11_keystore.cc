@@ -3,6 +3,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -14,7 +15,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "keys/internal/cryptoki_module.h"
 #include "keys/sha256.h"
 #include "keys/status_macros.h"
@@ -244,7 +244,7 @@ class Pkcs11Signer final : public Signer {
       digest = Sha256(message);  // CKM_ECDSA signs a digest made by the host
       input = digest;
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return SignLocked(input);
   }
 
@@ -275,7 +275,7 @@ class Pkcs11Signer final : public Signer {
                        signature_size);
   }
 
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   const std::unique_ptr<CryptokiSession> session_ ABSL_PT_GUARDED_BY(mu_);
   const CK_OBJECT_HANDLE private_key_;
   const CurveParams& curve_;

@@ -1,5 +1,6 @@
 #include "authority/auth/authorizer.h"
 
+#include <mutex>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -22,7 +23,7 @@ Authorizer::Authorizer(const Clock* clock) : rate_limiter_(clock) {}
 
 absl::StatusOr<Caller> Authorizer::Authorize(
     const grpc::ServerContextBase* context) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = decisions_.find(context);
   if (it == decisions_.end()) {
     return absl::PermissionDeniedError(
@@ -61,17 +62,17 @@ absl::StatusOr<Caller> Authorizer::Decide(
 
 void Authorizer::Record(const grpc::ServerContextBase* context,
                         absl::StatusOr<Caller> decision) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   decisions_.insert_or_assign(context, std::move(decision));
 }
 
 void Authorizer::Forget(const grpc::ServerContextBase* context) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   decisions_.erase(context);
 }
 
 size_t Authorizer::pending_decisions() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return decisions_.size();
 }
 

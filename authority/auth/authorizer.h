@@ -15,11 +15,12 @@
 #define SUPERLICENSE_AUTHORITY_AUTH_AUTHORIZER_H_
 
 #include <cstddef>
+#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "authority/auth/caller.h"
 #include "authority/auth/principal.h"
 #include "authority/auth/rate_limiter.h"
@@ -66,7 +67,7 @@ class Authorizer {
 
  private:
   RateLimiter rate_limiter_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   absl::flat_hash_map<const grpc::ServerContextBase*, absl::StatusOr<Caller>>
       decisions_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -68,7 +69,7 @@ absl::StatusOr<std::string> CachedCredentialVerifier::Verify(
 absl::optional<std::string> CachedCredentialVerifier::Lookup(
     const std::string& digest) {
   const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(digest);
   if (it == entries_.end()) return absl::nullopt;
   if (it->second.expires <= now) {
@@ -82,7 +83,7 @@ void CachedCredentialVerifier::Remember(const std::string& digest,
                                         absl::string_view serial) {
   if (options_.max_entries == 0) return;
   const absl::Time expires = clock_->Now() + options_.ttl;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (!entries_.contains(digest)) MakeRoomLocked();
   entries_[digest] = Entry{std::string(serial), expires};
 }
@@ -102,14 +103,14 @@ void CachedCredentialVerifier::MakeRoomLocked() {
 }
 
 void CachedCredentialVerifier::Forget(absl::string_view serial) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   absl::erase_if(entries_, [serial](const auto& entry) {
     return entry.second.serial == serial;
   });
 }
 
 size_t CachedCredentialVerifier::size() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return entries_.size();
 }
 

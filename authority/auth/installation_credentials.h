@@ -7,13 +7,14 @@
 #define SUPERLICENSE_AUTHORITY_AUTH_INSTALLATION_CREDENTIALS_H_
 
 #include <cstddef>
+#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "keys/clock.h"
@@ -98,7 +99,7 @@ class CachedCredentialVerifier {
   InstallationCredentials* const credentials_;  // not owned
   const Clock* const clock_;                    // not owned
   const Options options_;
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   // SHA-256(credential) -> serial and expiry.
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };

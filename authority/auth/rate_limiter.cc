@@ -1,6 +1,7 @@
 #include "authority/auth/rate_limiter.h"
 
 #include <algorithm>
+#include <mutex>
 #include <string>
 
 namespace superlicense::authority {
@@ -22,7 +23,7 @@ void RateLimiter::Refill(Bucket& bucket, double capacity, absl::Time now) {
 bool RateLimiter::TryAcquire(absl::string_view principal, uint32_t per_minute) {
   const double capacity = std::max<uint32_t>(per_minute, 1);
   const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = buckets_.find(principal);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_tracked_) DropIdleLocked(now);

@@ -4,11 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "keys/clock.h"
 
@@ -42,7 +43,7 @@ class RateLimiter {
 
   const Clock* const clock_;  // not owned
   const size_t max_tracked_;
-  absl::Mutex mu_;
+  std::mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 

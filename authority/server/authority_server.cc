@@ -6,8 +6,10 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <mutex>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,7 +35,7 @@ struct AuthorityServer::Parts {
   std::unique_ptr<SuperLicenseService> service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
-  absl::Mutex mu;
+  std::mutex mu;
   bool shut_down ABSL_GUARDED_BY(mu) = false;
 };
 
@@ -230,7 +232,7 @@ absl::Status AuthorityServer::ReloadSigningKey(const ServerOptions& options) {
 
 void AuthorityServer::Shutdown(absl::Time deadline) {
   {
-    absl::MutexLock lock(&parts_->mu);
+    std::lock_guard<std::mutex> lock(parts_->mu);
     if (parts_->shut_down) return;
     parts_->shut_down = true;
   }

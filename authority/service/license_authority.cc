@@ -2,9 +2,14 @@
 
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -98,12 +103,12 @@ LicenseAuthority::LicenseAuthority(AuthorityStore* store, Catalog catalog,
       identity_(std::make_shared<const SigningIdentity>(std::move(identity))) {}
 
 std::shared_ptr<const SigningIdentity> LicenseAuthority::Identity() const {
-  absl::MutexLock lock(&identity_mu_);
+  std::lock_guard<std::mutex> lock(identity_mu_);
   return identity_;
 }
 
 absl::Status LicenseAuthority::SetIdentity(SigningIdentity identity) {
-  absl::MutexLock lock(&identity_mu_);
+  std::lock_guard<std::mutex> lock(identity_mu_);
   if (identity.owner.owner_name() != identity_->owner.owner_name()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the new key is for owner ", identity.owner.owner_name(),
@@ -151,7 +156,7 @@ absl::StatusOr<v1::CreateCustomerResponse> LicenseAuthority::CreateCustomer(
   absl::Status valid = CheckText("company_name", request.company_name(), 255);
   if (!valid.ok())
     return AuditFailure(caller, "CreateCustomer", subject, valid);
-  absl::MutexLock lock(&serial_mu_);
+  std::lock_guard<std::mutex> lock(serial_mu_);
   absl::StatusOr<std::string> serial = AllocateSerial(request.serial());
   if (!serial.ok()) {
     return AuditFailure(caller, "CreateCustomer", subject, serial.status());
@@ -247,7 +252,7 @@ absl::StatusOr<v1::LicenseSet> LicenseAuthority::BuildSet(
   set.set_next_check_date(request.next_check_date());
   set.set_admin_warning_date(request.admin_warning_date());
   *set.mutable_metered_services() = request.metered_services();
-  absl::MutexLock lock(&catalog_mu_);
+  std::lock_guard<std::mutex> lock(catalog_mu_);
   ASSIGN_OR_RETURN(
       std::vector<v1::ModuleLicense> rows,
       catalog_.Expand(identity->owner.owner_name(), request.modules()));
@@ -312,10 +317,12 @@ absl::StatusOr<v1::ListLicenseSetsResponse> LicenseAuthority::ListLicenseSets(
   RETURN_IF_ERROR(CheckPageSize("page_size", request.page_size(), kMaxPage));
   uint64_t before = 0;
   if (!request.page_token().empty() &&
-      !absl::SimpleAtoi(request.page_token(), &before)) {
+      (!absl::c_all_of(request.page_token(), absl::ascii_isdigit) ||
+       !absl::SimpleAtoi(request.page_token(), &before))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_token \"", Shown(request.page_token()), "\": not a version"));
   }
+  RETURN_IF_ERROR(store_->GetCustomer(request.serial()).status());
   const uint32_t size = PageSize(request.page_size());
   ASSIGN_OR_RETURN(std::vector<v1::IssuedLicenseSet> sets,
                    store_->ListSets(identity->owner.owner_name(),
@@ -352,15 +359,51 @@ absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
   const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
+  v1::FetchLicenseSetResponse response;
+  // The common answer, "not modified", reads one small record.
+  ASSIGN_OR_RETURN(
+      uint64_t newest_issued,
+      store_->NewestVersion(identity->owner.owner_name(), request.serial()));
+  if (newest_issued <= request.installed_version()) return response;
   ASSIGN_OR_RETURN(
       std::optional<v1::IssuedLicenseSet> newest,
       store_->NewestValidSet(identity->owner.owner_name(), request.serial()));
-  v1::FetchLicenseSetResponse response;
   if (newest.has_value() && newest->version() > request.installed_version()) {
     response.set_modified(true);
     *response.mutable_signed_set() = newest->signed_set();
   }
   return response;
+}
+
+absl::Status LicenseAuthority::CheckUsageAgainstSet(
+    const std::string& owner, const v1::AcceptLicenseSetRequest& request) {
+  ASSIGN_OR_RETURN(v1::IssuedLicenseSet issued,
+                   store_->GetSet(owner, request.serial(), request.version()));
+  v1::LicenseSet set;
+  if (!set.ParseFromString(issued.signed_set().payload())) {
+    return absl::InternalError(
+        absl::StrCat("stored license set ", request.serial(), " v",
+                     request.version(), " is unreadable"));
+  }
+  std::set<std::string> held;
+  for (const v1::ModuleLicense& m : set.module_licenses()) {
+    held.insert(m.module_name());
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < request.usage_size(); ++i) {
+    const std::string& name = request.usage(i).module_name();
+    const std::string field = absl::StrCat("usage[", i, "].module_name");
+    if (held.count(name) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(field, " \"", Shown(name),
+                                                     "\": not a module of v",
+                                                     request.version()));
+    }
+    if (!seen.insert(name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " \"", Shown(name), "\": listed twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
@@ -375,6 +418,9 @@ absl::StatusOr<v1::AcceptLicenseSetResponse> LicenseAuthority::AcceptLicenseSet(
     valid = CheckText(absl::StrCat("usage[", i, "].module_name"),
                       request.usage(i).module_name(), 64);
     usage.push_back(request.usage(i));
+  }
+  if (valid.ok()) {
+    valid = CheckUsageAgainstSet(identity->owner.owner_name(), request);
   }
   if (valid.ok()) {
     valid = store_->RecordAcceptance(
@@ -453,6 +499,7 @@ absl::StatusOr<v1::SignedTrustBundle> LicenseAuthority::GetTrustBundle(
 absl::StatusOr<v1::ListKeysResponse> LicenseAuthority::ListKeys(
     const Caller& caller, const v1::ListKeysRequest& request) {
   const std::shared_ptr<const SigningIdentity> identity = Identity();
+  RETURN_IF_ERROR(CheckOwnerFilter("owner_name", request.owner_name()));
   v1::ListKeysResponse response;
   const v1::OwnerKeyring& keyring = identity->keyring;
   if (!request.owner_name().empty() &&
@@ -490,8 +537,9 @@ absl::StatusOr<v1::VerifyAuditChainResponse> LicenseAuthority::VerifyAuditChain(
 
 absl::StatusOr<v1::ListCatalogResponse> LicenseAuthority::ListCatalog(
     const Caller& caller, const v1::ListCatalogRequest& request) const {
+  RETURN_IF_ERROR(CheckOwnerFilter("owner_name", request.owner_name()));
   v1::ListCatalogResponse response;
-  absl::MutexLock lock(&catalog_mu_);
+  std::lock_guard<std::mutex> lock(catalog_mu_);
   for (v1::CatalogEntry& entry : catalog_.List(request.owner_name())) {
     *response.add_entries() = std::move(entry);
   }
@@ -503,9 +551,17 @@ absl::StatusOr<v1::CatalogEntry> LicenseAuthority::PutCatalogEntry(
   const std::string subject =
       absl::StrCat("owner=", Shown(entry.owner_name()),
                    " module=", Shown(entry.module().module_name()));
-  absl::MutexLock lock(&catalog_mu_);
+  std::lock_guard<std::mutex> lock(catalog_mu_);
   Catalog candidate = catalog_;
-  absl::Status status = candidate.Put(entry);
+  absl::Status status =
+      CheckUtf8("module.description", entry.module().description());
+  if (status.ok()) {
+    status = CheckUtf8("module.tooltip", entry.module().tooltip());
+  }
+  if (status.ok()) {
+    status = CheckUtf8("module.extra_info", entry.module().extra_info());
+  }
+  if (status.ok()) status = candidate.Put(entry);
   if (status.ok()) {
     status = store_->PutCatalogEntry(entry,
                                      Entry(caller, "PutCatalogEntry", subject));

@@ -9,11 +9,11 @@
 #define SUPERLICENSE_AUTHORITY_SERVICE_LICENSE_AUTHORITY_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "authority/auth/caller.h"
 #include "authority/catalog/catalog.h"
 #include "authority/store/authority_store.h"
@@ -105,6 +105,10 @@ class LicenseAuthority {
                             absl::string_view subject,
                             const absl::Status& status);
   absl::StatusOr<std::string> AllocateSerial(const std::string& requested);
+  // INVALID_ARGUMENT for a usage entry naming a module that version does
+  // not hold, or one named twice; NOT_FOUND for an unknown version.
+  absl::Status CheckUsageAgainstSet(const std::string& owner,
+                                    const v1::AcceptLicenseSetRequest& request);
   absl::StatusOr<v1::LicenseSet> BuildSet(
       const v1::IssueLicenseSetRequest& request,
       const v1::CustomerRecord& customer) ABSL_LOCKS_EXCLUDED(catalog_mu_);
@@ -116,12 +120,12 @@ class LicenseAuthority {
 
   AuthorityStore* const store_;  // not owned
   const Clock* const clock_;     // not owned
-  mutable absl::Mutex catalog_mu_;
+  mutable std::mutex catalog_mu_;
   Catalog catalog_ ABSL_GUARDED_BY(catalog_mu_);
-  mutable absl::Mutex identity_mu_;
+  mutable std::mutex identity_mu_;
   std::shared_ptr<const SigningIdentity> identity_
       ABSL_GUARDED_BY(identity_mu_);
-  absl::Mutex serial_mu_;  // serial allocation
+  std::mutex serial_mu_;  // serial allocation
 };
 
 }  // namespace superlicense::authority

@@ -1,5 +1,6 @@
 #include "authority/store/authority_store.h"
 
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -62,8 +63,9 @@ std::string AuditHash(const std::string& previous_hash,
 }
 
 absl::StatusOr<std::unique_ptr<AuthorityStore>> AuthorityStore::Open(
-    const std::string& dir, const Clock* clock) {
-  ASSIGN_OR_RETURN(std::unique_ptr<RocksStore> db, RocksStore::Open(dir));
+    const std::string& dir, const Clock* clock, StoreOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RocksStore> db,
+                   RocksStore::Open(dir, options));
   ASSIGN_OR_RETURN(std::optional<std::string> head_bytes,
                    db->Get(Table::kMeta, kAuditHeadKey));
   AuditHead head;
@@ -76,22 +78,52 @@ absl::StatusOr<std::unique_ptr<AuthorityStore>> AuthorityStore::Open(
 
 absl::Status AuthorityStore::CommitWithAudit(WriteSet writes,
                                              const AuditEntry& audit) {
-  absl::MutexLock lock(&audit_mu_);
-  v1::AuditEvent event;
-  event.set_sequence(head_.sequence() + 1);
-  event.set_time(absl::ToUnixSeconds(clock_->Now()));
-  event.set_principal(audit.principal);
-  event.set_method(audit.method);
-  event.set_subject(audit.subject);
-  event.set_result(audit.result);
-  event.set_hash(AuditHash(head_.hash(), event));
-  AuditHead next;
-  next.set_sequence(event.sequence());
-  next.set_hash(event.hash());
-  writes.Put(Table::kAudit, EncodeU64(event.sequence()),
-             event.SerializeAsString());
-  writes.Put(Table::kMeta, kAuditHeadKey, next.SerializeAsString());
-  RETURN_IF_ERROR(db_->Commit(writes));
+  PendingCommit mine;
+  mine.writes = std::move(writes);
+  mine.audit = &audit;
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  commit_queue_.push_back(&mine);
+  commit_cv_.wait(lock, [&] { return mine.done || !committing_; });
+  if (mine.done) return mine.result;  // committed in another caller's group
+
+  // This caller commits everything queued so far, its own batch included.
+  committing_ = true;
+  std::vector<PendingCommit*> group;
+  group.swap(commit_queue_);
+  lock.unlock();
+  const absl::Status result = CommitGroup(group);
+  lock.lock();
+  for (PendingCommit* pending : group) {
+    pending->result = result;
+    pending->done = true;
+  }
+  committing_ = false;
+  commit_cv_.notify_all();
+  return mine.result;
+}
+
+absl::Status AuthorityStore::CommitGroup(
+    const std::vector<PendingCommit*>& group) {
+  WriteSet all;
+  AuditHead next = head_;
+  const int64_t now = absl::ToUnixSeconds(clock_->Now());
+  for (PendingCommit* pending : group) {
+    v1::AuditEvent event;
+    event.set_sequence(next.sequence() + 1);
+    event.set_time(now);
+    event.set_principal(pending->audit->principal);
+    event.set_method(pending->audit->method);
+    event.set_subject(pending->audit->subject);
+    event.set_result(pending->audit->result);
+    event.set_hash(AuditHash(next.hash(), event));
+    next.set_sequence(event.sequence());
+    next.set_hash(event.hash());
+    all.Append(std::move(pending->writes));
+    all.Put(Table::kAudit, EncodeU64(event.sequence()),
+            event.SerializeAsString());
+  }
+  all.Put(Table::kMeta, kAuditHeadKey, next.SerializeAsString());
+  RETURN_IF_ERROR(db_->Commit(all));
   head_ = std::move(next);
   return absl::OkStatus();
 }
@@ -100,19 +132,18 @@ absl::Status AuthorityStore::AppendAudit(const AuditEntry& audit) {
   return CommitWithAudit(WriteSet(), audit);
 }
 
-absl::Mutex* AuthorityStore::CustomerLock(const std::string& owner,
-                                          const std::string& serial) {
-  absl::MutexLock lock(&locks_mu_);
-  std::unique_ptr<absl::Mutex>& mu =
-      customer_locks_[CustomerKey(owner, serial)];
-  if (mu == nullptr) mu = std::make_unique<absl::Mutex>();
+std::mutex* AuthorityStore::CustomerLock(const std::string& owner,
+                                         const std::string& serial) {
+  std::lock_guard<std::mutex> lock(locks_mu_);
+  std::unique_ptr<std::mutex>& mu = customer_locks_[CustomerKey(owner, serial)];
+  if (mu == nullptr) mu = std::make_unique<std::mutex>();
   return mu.get();
 }
 
 absl::Status AuthorityStore::CreateCustomer(const StoredCustomer& customer,
                                             const AuditEntry& audit) {
   const std::string& serial = customer.record().customer().serial();
-  absl::MutexLock lock(CustomerLock("", serial));
+  std::lock_guard<std::mutex> lock(*CustomerLock("", serial));
   ASSIGN_OR_RETURN(std::optional<std::string> existing,
                    db_->Get(Table::kCustomers, serial));
   if (existing.has_value()) {
@@ -151,7 +182,7 @@ absl::StatusOr<std::vector<v1::CustomerRecord>> AuthorityStore::ListCustomers(
 absl::StatusOr<v1::CustomerRecord> AuthorityStore::RenameCustomer(
     const std::string& serial, const std::string& company_name,
     const AuditEntry& audit) {
-  absl::MutexLock lock(CustomerLock("", serial));
+  std::lock_guard<std::mutex> lock(*CustomerLock("", serial));
   ASSIGN_OR_RETURN(StoredCustomer customer, GetCustomer(serial));
   customer.mutable_record()->mutable_customer()->set_company_name(company_name);
   WriteSet writes;
@@ -232,7 +263,7 @@ absl::StatusOr<v1::IssuedLicenseSet> AuthorityStore::IssueNext(
     const std::string& owner, const std::string& serial,
     const IdempotencyKey& idempotency, const BuildSet& build,
     const AuditEntry& audit) {
-  absl::MutexLock lock(CustomerLock(owner, serial));
+  std::lock_guard<std::mutex> lock(*CustomerLock(owner, serial));
   if (!idempotency.key.empty()) {
     ASSIGN_OR_RETURN(std::optional<v1::IssuedLicenseSet> replayed,
                      Replay(idempotency));
@@ -292,7 +323,7 @@ absl::StatusOr<std::vector<v1::IssuedLicenseSet>> AuthorityStore::ListSets(
 absl::StatusOr<v1::IssuedLicenseSet> AuthorityStore::RevokeSet(
     const std::string& owner, const std::string& serial, uint64_t version,
     const std::string& reason, const AuditEntry& audit) {
-  absl::MutexLock lock(CustomerLock(owner, serial));
+  std::lock_guard<std::mutex> lock(*CustomerLock(owner, serial));
   ASSIGN_OR_RETURN(StoredLicenseSet stored,
                    GetStoredSet(owner, serial, version));
   if (stored.issued().revoked_at() != 0) {
@@ -322,7 +353,7 @@ AuthorityStore::NewestValidSet(const std::string& owner,
 absl::Status AuthorityStore::RecordAcceptance(
     const std::string& owner, const std::string& serial, uint64_t version,
     const std::vector<v1::ModuleUsage>& usage, const AuditEntry& audit) {
-  absl::MutexLock lock(CustomerLock(owner, serial));
+  std::lock_guard<std::mutex> lock(*CustomerLock(owner, serial));
   ASSIGN_OR_RETURN(StoredLicenseSet stored,
                    GetStoredSet(owner, serial, version));
   stored.set_accepted_at(absl::ToUnixSeconds(clock_->Now()));

@@ -11,9 +11,11 @@
 #ifndef SUPERLICENSE_AUTHORITY_STORE_AUTHORITY_STORE_H_
 #define SUPERLICENSE_AUTHORITY_STORE_AUTHORITY_STORE_H_
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +23,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "authority/store/rocks_store.h"
 #include "authority/store/store_records.pb.h"
 #include "keys/clock.h"
@@ -51,7 +52,7 @@ class AuthorityStore {
   // Opens (or creates) the store in `dir`. `clock` is not owned and must
   // outlive the store. Errors of RocksStore::Open.
   static absl::StatusOr<std::unique_ptr<AuthorityStore>> Open(
-      const std::string& dir, const Clock* clock);
+      const std::string& dir, const Clock* clock, StoreOptions options = {});
 
   // --- customers ------------------------------------------------------
   // ALREADY_EXISTS when the serial is taken.
@@ -151,10 +152,26 @@ class AuthorityStore {
                  AuditHead head)
       : db_(std::move(db)), clock_(clock), head_(std::move(head)) {}
 
-  // Commits `writes` plus the audit event for `audit` atomically.
+  // One caller's writes waiting in the commit queue.
+  struct PendingCommit {
+    WriteSet writes;
+    const AuditEntry* audit = nullptr;
+    absl::Status result;
+    bool done = false;
+  };
+
+  // Commits `writes` plus the audit event for `audit` atomically. Group
+  // commit: callers that arrive while a commit is being synced queue up;
+  // the first of them then chains all their audit events and commits every
+  // queued batch with one synced write, so concurrent writers share a sync.
+  // Each caller's writes and event stay one atomic unit of that write.
   absl::Status CommitWithAudit(WriteSet writes, const AuditEntry& audit)
-      ABSL_LOCKS_EXCLUDED(audit_mu_);
-  absl::Mutex* CustomerLock(const std::string& owner, const std::string& serial)
+      ABSL_LOCKS_EXCLUDED(commit_mu_);
+  // Chains the events of `group` after head_, writes them all with one
+  // commit, and advances head_ when it succeeded. Called by the one
+  // committing caller at a time.
+  absl::Status CommitGroup(const std::vector<PendingCommit*>& group);
+  std::mutex* CustomerLock(const std::string& owner, const std::string& serial)
       ABSL_LOCKS_EXCLUDED(locks_mu_);
   absl::StatusOr<StoredLicenseSet> GetStoredSet(const std::string& owner,
                                                 const std::string& serial,
@@ -164,10 +181,13 @@ class AuthorityStore {
 
   const std::unique_ptr<RocksStore> db_;
   const Clock* const clock_;  // not owned
-  absl::Mutex audit_mu_;
-  AuditHead head_ ABSL_GUARDED_BY(audit_mu_);
-  absl::Mutex locks_mu_;
-  std::map<std::string, std::unique_ptr<absl::Mutex>> customer_locks_
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::vector<PendingCommit*> commit_queue_ ABSL_GUARDED_BY(commit_mu_);
+  bool committing_ ABSL_GUARDED_BY(commit_mu_) = false;
+  AuditHead head_;  // only the committing caller touches it
+  std::mutex locks_mu_;
+  std::map<std::string, std::unique_ptr<std::mutex>> customer_locks_
       ABSL_GUARDED_BY(locks_mu_);
 };
 

@@ -5,6 +5,7 @@
 #ifndef SUPERLICENSE_AUTHORITY_STORE_ROCKS_STORE_H_
 #define SUPERLICENSE_AUTHORITY_STORE_ROCKS_STORE_H_
 
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ class WriteSet {
     ops_.push_back({table, std::move(key), {}, true});
   }
   bool empty() const { return ops_.empty(); }
+  // Moves every write of `other` to the end of this set.
+  void Append(WriteSet&& other) {
+    ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                std::make_move_iterator(other.ops_.end()));
+    other.ops_.clear();
+  }
 
  private:
   friend class RocksStore;
@@ -61,6 +68,13 @@ class WriteSet {
   std::vector<Op> ops_;
 };
 
+// How a store writes.
+struct StoreOptions {
+  // Sync the write-ahead log before a commit returns. Only bulk loads for
+  // benchmarks turn this off; the server never does.
+  bool sync_writes = true;
+};
+
 // Thread-safe (RocksDB is).
 class RocksStore {
  public:
@@ -68,7 +82,7 @@ class RocksStore {
   // UNAVAILABLE when another process holds it (the LOCK file); INTERNAL or
   // DATA_LOSS for other RocksDB errors, naming the directory.
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(
-      const std::string& dir);
+      const std::string& dir, StoreOptions store_options = {});
   ~RocksStore();
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
@@ -77,8 +91,8 @@ class RocksStore {
   absl::StatusOr<std::optional<std::string>> Get(Table table,
                                                  absl::string_view key) const;
 
-  // Applies every write at once and syncs the WAL before returning: an OK
-  // answer means the writes survive a crash.
+  // Applies every write at once and (with sync_writes) syncs the WAL before
+  // returning: an OK answer means the writes survive a crash.
   absl::Status Commit(const WriteSet& writes);
 
   // Returns up to `limit` entries whose keys start with `prefix`, from the
@@ -100,6 +114,7 @@ class RocksStore {
   rocksdb::ColumnFamilyHandle* Handle(Table table) const;
 
   std::string dir_;
+  StoreOptions store_options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_
 };

@@ -8,17 +8,18 @@
 #include <stdlib.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "keys/status_macros.h"
 
 namespace superlicense::keys::internal {
@@ -94,11 +95,11 @@ class SharedRegistry {
 
   absl::StatusOr<std::shared_ptr<Value>> GetOrCreate(const Key& key,
                                                      const Factory& make) {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     for (auto it = entries_.find(key); it != entries_.end();
          it = entries_.find(key)) {
       if (std::shared_ptr<Value> live = it->second.lock()) return live;
-      entry_removed_.Wait(&mu_);  // its last owner is destroying it
+      entry_removed_.wait(lock);  // its last owner is destroying it
     }
     ASSIGN_OR_RETURN(std::unique_ptr<Value> made, make());
     std::shared_ptr<Value> shared(
@@ -109,14 +110,14 @@ class SharedRegistry {
 
  private:
   void Destroy(const Key& key, Value* value) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     delete value;
     entries_.erase(key);
-    entry_removed_.SignalAll();
+    entry_removed_.notify_all();
   }
 
-  absl::Mutex mu_;
-  absl::CondVar entry_removed_;
+  std::mutex mu_;
+  std::condition_variable entry_removed_;
   std::map<Key, std::weak_ptr<Value>> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -9,6 +9,7 @@
 #include "keys/software_signer.h"
 #include "keys/trust_store.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/signing_identity.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,24 +42,10 @@ class LicenseAuthorityTest : public ::testing::Test {
     store_ = *std::move(store);
     auto catalog = Catalog::LoadFile(kDefaultCatalogPath);
     ASSERT_OK(catalog.status());
-    root_ = *keys::GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519);
-
-    SigningIdentity identity;
-    identity.owner.set_owner_name("SUPEROFFICE");
-    identity.owner.set_description("SuperOffice AS");
-    identity.signer =
-        *keys::GenerateSoftwareSigner(v1::SIGNATURE_ALGORITHM_ED25519);
-    v1::OwnerKeyCertificate certificate;
-    certificate.set_owner_name("SUPEROFFICE");
-    *certificate.mutable_key() = keys::PublicKeyOf(*identity.signer, "");
-    certificate.set_valid_from(kNow - kYear);
-    certificate.set_valid_until(kNow + 5 * kYear);
-    identity.certificate = *keys::CertifyOwnerKey(*root_, certificate);
-    v1::TrustBundle bundle;
-    bundle.set_version(1);
-    bundle.set_threshold(1);
-    *bundle.add_root_keys() = keys::PublicKeyOf(*root_, "root");
-    identity.trust_bundle = *keys::SignTrustBundle(*root_, bundle);
+    ASSERT_OK_AND_ASSIGN(testing::TestSigningIdentity made,
+                         testing::MakeTestSigningIdentity(kNow));
+    root_ = std::move(made.root);
+    SigningIdentity identity = std::move(made.identity);
     trust_ = std::make_unique<keys::TrustStore>(
         *keys::TrustStore::FromAnchor(identity.trust_bundle));
     authority_ = std::make_unique<LicenseAuthority>(

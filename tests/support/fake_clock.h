@@ -2,7 +2,9 @@
 #ifndef SUPERLICENSE_TESTS_SUPPORT_FAKE_CLOCK_H_
 #define SUPERLICENSE_TESTS_SUPPORT_FAKE_CLOCK_H_
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "keys/clock.h"
 
@@ -14,20 +16,20 @@ class FakeClock final : public Clock {
   explicit FakeClock(absl::Time start) : now_(start) {}
 
   absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return now_;
   }
   void Set(absl::Time now) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     now_ = now;
   }
   void Advance(absl::Duration by) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     now_ += by;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 

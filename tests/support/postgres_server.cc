@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -59,9 +60,9 @@ void StopAtExit() {
 }  // namespace
 
 absl::StatusOr<PostgresServer*> PostgresServer::Shared() {
-  static absl::Mutex mu(absl::kConstInit);
+  static std::mutex mu;
   static absl::Status* start_error = nullptr;
-  absl::MutexLock lock(&mu);
+  std::lock_guard<std::mutex> lock(mu);
   if (g_server != nullptr) return g_server;
   if (start_error != nullptr) return *start_error;
   auto* server = new PostgresServer();
@@ -154,7 +155,7 @@ std::string PostgresServer::Url(absl::string_view dbname) const {
 absl::StatusOr<std::string> PostgresServer::CreateDatabase() {
   int n;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     n = next_database_++;
   }
   std::string name = absl::StrCat("crm_", getpid(), "_", n);

@@ -16,6 +16,7 @@
 #ifndef SUPERLICENSE_TESTS_SUPPORT_POSTGRES_SERVER_H_
 #define SUPERLICENSE_TESTS_SUPPORT_POSTGRES_SERVER_H_
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 
 namespace superlicense::testing {
 
@@ -57,7 +57,7 @@ class PostgresServer {
   std::string socket_;  // Unix socket directory (== dir_)
   bool as_postgres_ = false;
   bool running_ = false;
-  absl::Mutex mu_;
+  std::mutex mu_;
   int next_database_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

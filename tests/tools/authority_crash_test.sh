@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Crash test of superlicensed with the real binaries: 16 slctl processes
-# issue sets concurrently over TLS while the server is killed with SIGKILL.
+# Crash test of superlicensed with the real binaries: in each of 20 rounds
+# (SUPERLICENSE_CRASH_ROUNDS) 16 slctl processes issue sets concurrently over
+# TLS while the server is killed with SIGKILL at a random moment.
 # After a restart every acknowledged set must be there, versions per
 # customer must run 1..N with no gap and no repeat, and the audit chain must
 # verify. Then a graceful SIGTERM stop.
@@ -86,46 +87,57 @@ for want in '"module_name": "saint"' '"module_name": "ten-sales"' '"license_numb
   grep -qF -- "$want" both.txt || fail "issued set lacks $want"
 done
 
-# --- 16 concurrent issuers, then SIGKILL ---------------------------------
-issuer() {  # issuer WORKER: issues until the server is gone
-  local serial=${serials[$(($1 % 2))]}
-  for i in $(seq 40); do
-    out=$("$bin/slctl" issue --serial "$serial" --module user=$((i + 1)) \
+# --- rounds: 16 concurrent issuers, then SIGKILL, restart, check ----------
+issuer() {  # issuer ROUND WORKER: issues until the server is gone
+  local serial=${serials[$(($2 % 2))]}
+  for i in $(seq 400); do
+    out=$("$bin/slctl" issue --serial "$serial" --module user=$((i % 40 + 1)) \
       --timeout 5 2>/dev/null) || return 0
     # "license set SERIAL vN: ..." is printed only after the server answered.
-    echo "$out" | grep -o "^license set [0-9]* v[0-9]*" >>"acked-$1.txt"
+    echo "$out" | grep -o "^license set [0-9]* v[0-9]*" >>"acked-$1-$2.txt"
   done
 }
-for w in $(seq 16); do issuer "$w" & done
-sleep 3
-kill -0 "$server_pid" 2>/dev/null || { cat server.log; fail "superlicensed died under load"; }
-kill -9 "$server_pid"
-wait "$server_pid" 2>/dev/null || true
-server_pid=""
-wait  # the issuers stop at their first failed call
-acked=$(cat acked-*.txt 2>/dev/null | wc -l)
-echo "acknowledged before the kill: $acked"
-((acked > 0)) || fail "no set was acknowledged before the kill"
-
-# --- restart (from the config file) and check ----------------------------
-start_server --config authority.conf
-for serial in "${serials[@]}"; do
-  "$bin/slctl" sets list --serial "$serial" | grep -o " v[0-9]*:" | tr -d ' v:' |
-    sort -n >"stored-$serial.txt"
-  n=$(wc -l <"stored-$serial.txt")
-  [[ $(uniq "stored-$serial.txt" | wc -l) -eq $n ]] || fail "$serial: a version repeats"
-  [[ $(tail -1 "stored-$serial.txt") -eq $n ]] || fail "$serial: versions have a gap"
-  grep -h "license set $serial " acked-*.txt | grep -o "v[0-9]*" | tr -d v |
-    sort -n >"acked-$serial.sorted" || true
-  missing=0
-  while read -r version; do
-    grep -qx "$version" "stored-$serial.txt" || missing=$((missing + 1))
-  done <"acked-$serial.sorted"
-  ((missing == 0)) || fail "$serial: $missing acknowledged version(s) lost"
-  echo "$serial: versions 1..$n stored, $(wc -l <"acked-$serial.sorted") acknowledged, none lost"
+check_store() {  # check_store ROUND: every acknowledged set kept, 1..N
+  for serial in "${serials[@]}"; do
+    "$bin/slctl" sets list --serial "$serial" | grep -o " v[0-9]*:" | tr -d ' v:' |
+      sort -n >"stored-$serial.txt"
+    n=$(wc -l <"stored-$serial.txt")
+    [[ $(uniq "stored-$serial.txt" | wc -l) -eq $n ]] || fail "round $1, $serial: a version repeats"
+    [[ $(tail -1 "stored-$serial.txt") -eq $n ]] || fail "round $1, $serial: versions have a gap"
+    cat acked-*.txt 2>/dev/null | grep "license set $serial " | grep -o "v[0-9]*" |
+      tr -d v | sort -n >"acked-$serial.sorted" || true
+    missing=$(comm -23 <(sort "acked-$serial.sorted") <(sort "stored-$serial.txt") | wc -l)
+    ((missing == 0)) || fail "round $1, $serial: $missing acknowledged version(s) lost"
+  done
+  SUPERLICENSE_CERT=audrey.pem SUPERLICENSE_KEY=audrey.key "$bin/slctl" audit verify \
+    >/dev/null || fail "round $1: audit chain does not verify after the crash"
+}
+rounds=${SUPERLICENSE_CRASH_ROUNDS:-20}
+killed_mid_issue=0
+for round in $(seq "$rounds"); do
+  for w in $(seq 16); do issuer "$round" "$w" & done
+  # Kill 0 to 2 s after the first acknowledgement, a different moment each round.
+  for _ in $(seq 200); do
+    compgen -G "acked-$round-*.txt" >/dev/null && break
+    sleep 0.05
+  done
+  sleep "$((RANDOM % 2)).$((RANDOM % 10))"
+  kill -0 "$server_pid" 2>/dev/null || { cat server.log; fail "superlicensed died under load"; }
+  kill -9 "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  wait  # the issuers stop at their first failed call
+  acked=$( (cat acked-"$round"-*.txt 2>/dev/null || true) | wc -l)
+  ((acked > 0)) || fail "round $round: no set was acknowledged before the kill"
+  ((acked < 16 * 400)) && killed_mid_issue=$((killed_mid_issue + 1))
+  # Restart alternately from flags and from the config file.
+  if ((round % 2)); then start_server --config authority.conf; else start_server; fi
+  check_store "$round"
+  echo "round $round: $acked acknowledged this round; stored: $(for s in "${serials[@]}"; do
+    echo -n "$s v1..$(wc -l <"stored-$s.txt") "; done)"
 done
-SUPERLICENSE_CERT=audrey.pem SUPERLICENSE_KEY=audrey.key "$bin/slctl" audit verify ||
-  fail "audit chain does not verify after the crash"
+((killed_mid_issue == rounds)) || fail "only $killed_mid_issue of $rounds kills landed mid-load"
+echo "$rounds SIGKILL rounds: no acknowledged set lost, versions 1..N, audit chain intact"
 
 # Issuing continues from the newest version.
 next=$("$bin/slctl" issue --serial "${serials[0]}" --module user=1)
