@@ -48,6 +48,11 @@ absl::StatusOr<absl::optional<std::string>> FindCredential(
   return std::string(View(begin->second));
 }
 
+absl::Status NoIdentityError() {
+  return absl::UnauthenticatedError(
+      "no client certificate and no installation credential");
+}
+
 }  // namespace
 
 CallAuthenticator::CallAuthenticator(PrincipalDirectory staff,
@@ -61,12 +66,22 @@ grpc::Status CallAuthenticator::Process(const InputMetadata& auth_metadata,
                                         grpc::AuthContext* context,
                                         OutputMetadata* consumed_auth_metadata,
                                         OutputMetadata* response_metadata) {
-  if (options_.allow_anonymous &&
-      context->FindPropertyValues(kCommonNameProperty).empty() &&
-      auth_metadata.count(kCredentialMetadataKey) == 0) {
-    return grpc::Status::OK;
-  }
-  return ToGrpcStatus(AuthenticateCall(*context, auth_metadata).status());
+  absl::StatusOr<absl::optional<std::string>> common_name =
+      PeerCommonName(*context);
+  if (!common_name.ok()) return ToGrpcStatus(common_name.status());
+  absl::StatusOr<absl::optional<std::string>> credential =
+      FindCredential(auth_metadata);
+  if (!credential.ok()) return ToGrpcStatus(credential.status());
+  return ToGrpcStatus(Screen(*common_name, *credential));
+}
+
+absl::Status CallAuthenticator::Screen(
+    absl::optional<absl::string_view> common_name,
+    absl::optional<absl::string_view> credential) const {
+  if (common_name.has_value()) return FindStaff(*common_name).status();
+  if (credential.has_value()) return ParseCredential(*credential).status();
+  if (options_.allow_anonymous) return absl::OkStatus();
+  return NoIdentityError();
 }
 
 absl::StatusOr<Principal> CallAuthenticator::AuthenticateCall(
@@ -82,12 +97,7 @@ absl::StatusOr<Principal> CallAuthenticator::Authenticate(
     absl::optional<absl::string_view> common_name,
     absl::optional<absl::string_view> credential) {
   if (common_name.has_value()) {
-    const Principal* staff = staff_.FindByCommonName(*common_name);
-    if (staff == nullptr) {
-      return absl::UnauthenticatedError(
-          absl::StrCat("client certificate \"", absl::CEscape(*common_name),
-                       "\" names no principal"));
-    }
+    ASSIGN_OR_RETURN(const Principal* staff, FindStaff(*common_name));
     return *staff;
   }
   if (credential.has_value()) {
@@ -100,8 +110,18 @@ absl::StatusOr<Principal> CallAuthenticator::Authenticate(
         std::max<uint32_t>(options_.installation_rate_limit_per_minute, 1);
     return installation;
   }
-  return absl::UnauthenticatedError(
-      "no client certificate and no installation credential");
+  return NoIdentityError();
+}
+
+absl::StatusOr<const Principal*> CallAuthenticator::FindStaff(
+    absl::string_view common_name) const {
+  const Principal* staff = staff_.FindByCommonName(common_name);
+  if (staff == nullptr) {
+    return absl::UnauthenticatedError(absl::StrCat("client certificate \"",
+                                                   absl::CEscape(common_name),
+                                                   "\" names no principal"));
+  }
+  return staff;
 }
 
 void CallAuthenticator::EraseCredential(

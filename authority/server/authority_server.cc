@@ -2,9 +2,7 @@
 
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <mutex>
 #include <utility>
@@ -18,6 +16,7 @@
 #include "authority/auth/authorizer.h"
 #include "authority/auth/role_table.h"
 #include "authority/server/grpc_service.h"
+#include "authority/server/server_settings.h"
 #include "authority/server/store_credentials.h"
 #include "keys/file_io.h"
 #include "keys/owner_keyring.h"
@@ -126,6 +125,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
                        : PrincipalDirectory::Load(options.principals));
   CallAuthenticator::Options authenticator_options;
   authenticator_options.allow_anonymous = true;  // health checks
+  authenticator_options.installation_rate_limit_per_minute =
+      options.installation_rate_limit_per_minute;
   parts->authenticator = std::make_shared<CallAuthenticator>(
       std::move(staff), parts->credentials.get(), clock, authenticator_options);
   if (options.tls_cert.empty() && options.tls_key.empty()) {
@@ -196,13 +197,11 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
       parts->authority.get(), parts->authorizer.get(), options.backup_dir);
   ASSIGN_OR_RETURN(auto credentials, Credentials(options, parts.get(), clock));
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  PrepareServerProcess();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &parts->port);
   builder.RegisterService(parts->service.get());
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  ApplyServerSettings(options.max_message_bytes, &builder);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

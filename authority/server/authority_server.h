@@ -5,6 +5,7 @@
 #ifndef SUPERLICENSE_AUTHORITY_SERVER_AUTHORITY_SERVER_H_
 #define SUPERLICENSE_AUTHORITY_SERVER_AUTHORITY_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,9 @@ struct ServerOptions {
   std::string backup_dir;         // where CreateBackup writes (empty: none)
   keys::KeystoreSecrets secrets;  // passphrase / PIN sources
   int max_message_bytes = 8 << 20;
+  // Calls per minute of each installation (a burst of this many, then an
+  // even rate); staff limits come from the principals file.
+  uint32_t installation_rate_limit_per_minute = 600;
 };
 
 // Returns OK when `listen` is host:port with a loopback host (127.0.0.0/8,

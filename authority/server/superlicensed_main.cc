@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "Write the bound port here");
   app.add_option("--max-message-bytes", options.max_message_bytes,
                  "Largest request or response");
+  app.add_option("--installation-rate-limit",
+                 options.installation_rate_limit_per_minute,
+                 "Calls per minute of each installation")
+      ->check(CLI::Range(1u, 100000000u));
   CLI11_PARSE(app, argc, argv);
 
   const sigset_t signals = BlockShutdownSignals();

@@ -365,12 +365,14 @@ absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
       uint64_t newest_issued,
       store_->NewestVersion(identity->owner.owner_name(), request.serial()));
   if (newest_issued <= request.installed_version()) return response;
-  ASSIGN_OR_RETURN(
-      std::optional<v1::IssuedLicenseSet> newest,
-      store_->NewestValidSet(identity->owner.owner_name(), request.serial()));
-  if (newest.has_value() && newest->version() > request.installed_version()) {
+  // Only versions above the installed one can be an answer.
+  ASSIGN_OR_RETURN(std::optional<v1::IssuedLicenseSet> newest,
+                   store_->NewestValidSetBetween(
+                       identity->owner.owner_name(), request.serial(),
+                       newest_issued, request.installed_version() + 1));
+  if (newest.has_value()) {
     response.set_modified(true);
-    *response.mutable_signed_set() = newest->signed_set();
+    response.mutable_signed_set()->Swap(newest->mutable_signed_set());
   }
   return response;
 }

@@ -1,5 +1,6 @@
 #include "authority/store/authority_store.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -304,7 +305,7 @@ absl::StatusOr<v1::IssuedLicenseSet> AuthorityStore::GetSet(
     uint64_t version) const {
   ASSIGN_OR_RETURN(StoredLicenseSet stored,
                    GetStoredSet(owner, serial, version));
-  return stored.issued();
+  return std::move(*stored.mutable_issued());
 }
 
 absl::StatusOr<std::vector<v1::IssuedLicenseSet>> AuthorityStore::ListSets(
@@ -342,8 +343,16 @@ absl::StatusOr<v1::IssuedLicenseSet> AuthorityStore::RevokeSet(
 absl::StatusOr<std::optional<v1::IssuedLicenseSet>>
 AuthorityStore::NewestValidSet(const std::string& owner,
                                const std::string& serial) const {
-  ASSIGN_OR_RETURN(uint64_t version, NewestVersion(owner, serial));
-  for (; version >= 1; --version) {
+  ASSIGN_OR_RETURN(uint64_t newest, NewestVersion(owner, serial));
+  return NewestValidSetBetween(owner, serial, newest, 1);
+}
+
+absl::StatusOr<std::optional<v1::IssuedLicenseSet>>
+AuthorityStore::NewestValidSetBetween(const std::string& owner,
+                                      const std::string& serial,
+                                      uint64_t highest, uint64_t lowest) const {
+  for (uint64_t version = highest; version >= std::max<uint64_t>(lowest, 1);
+       --version) {
     ASSIGN_OR_RETURN(v1::IssuedLicenseSet set, GetSet(owner, serial, version));
     if (set.revoked_at() == 0) return set;
   }

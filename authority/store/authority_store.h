@@ -109,6 +109,11 @@ class AuthorityStore {
   // The newest version that is not revoked, or nullopt.
   absl::StatusOr<std::optional<v1::IssuedLicenseSet>> NewestValidSet(
       const std::string& owner, const std::string& serial) const;
+  // The newest version from `highest` down to `lowest` (≥ 1) that is not
+  // revoked, or nullopt; reads only those versions.
+  absl::StatusOr<std::optional<v1::IssuedLicenseSet>> NewestValidSetBetween(
+      const std::string& owner, const std::string& serial, uint64_t highest,
+      uint64_t lowest) const;
   // Newest version issued (0 when none).
   absl::StatusOr<uint64_t> NewestVersion(const std::string& owner,
                                          const std::string& serial) const;

@@ -314,6 +314,7 @@ TEST_P(AuthMatrixTest, GivesExactlyTheExpectedCode) {
       who == Who::kOtherInstallation ? kSerialB : kSerialA;
 
   const int handler_calls_before = env->server->handler_calls();
+  const int authorized_calls_before = env->server->authorized_calls();
 
   const Answer answer = Call(*stub, rpc, connection.credential, serial);
 
@@ -333,9 +334,14 @@ TEST_P(AuthMatrixTest, GivesExactlyTheExpectedCode) {
               "principal installation:1010000014 may not act for serial "
               "\"1010000024\"");
   }
-  // Unauthenticated calls never reach application code.
+  // Unauthenticated calls never get past the handler's guard; only a
+  // well-formed credential (verified on the call's thread, never in the
+  // metadata processor) reaches the guard at all.
   if (expected == UA || expected == UV) {
-    EXPECT_EQ(env->server->handler_calls(), handler_calls_before);
+    EXPECT_EQ(env->server->authorized_calls(), authorized_calls_before);
+    if (who != Who::kWrongSecret) {
+      EXPECT_EQ(env->server->handler_calls(), handler_calls_before);
+    }
   }
   // Nothing of the secret ever comes back.
   EXPECT_THAT(answer.status.error_message(), Not(HasSubstr(env->secret_a)));
@@ -417,11 +423,17 @@ TEST_F(AuthEndToEndTest, AnonymousCallsReachTheGuardWhenAllowedAndFailThere) {
   EXPECT_THAT(answer.status.error_message(),
               HasSubstr("no client certificate and no installation"));
   EXPECT_EQ(server->handler_calls(), 1);  // the guard in the handler said no
-  // A bad credential is still stopped before any handler.
-  EXPECT_EQ(Call(*nobody, Rpc::kGetTrustBundle, "1010000014.wrong")
+  // A malformed credential is stopped before any handler ...
+  EXPECT_EQ(Call(*nobody, Rpc::kGetTrustBundle, "1010000014-wrong")
                 .status.error_code(),
             UA);
   EXPECT_EQ(server->handler_calls(), 1);
+  // ... a well-formed wrong one is verified on the call's thread (the
+  // metadata processor never hashes) and refused by the guard.
+  EXPECT_EQ(Call(*nobody, Rpc::kGetTrustBundle, "1010000014.wrong")
+                .status.error_code(),
+            UA);
+  EXPECT_EQ(server->handler_calls(), 2);
   auto auditor = StubFor(*server, Client(kAuditorCn));
   EXPECT_EQ(Call(*auditor, Rpc::kGetTrustBundle, "").status.error_code(), OK);
 }

@@ -310,5 +310,40 @@ TEST_F(CallAuthenticatorTest, ForgetInstallationDropsCachedCredentials) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+TEST_F(CallAuthenticatorTest, ScreenJudgesShapeAndStaffWithoutTheStore) {
+  EXPECT_THAT(authenticator_->Screen("alice.cn", absl::nullopt), IsOk());
+  EXPECT_THAT(authenticator_->Screen("mallory.cn", absl::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("\"mallory.cn\" names no principal")));
+  // A well-formed credential passes, right or wrong: the interceptor
+  // verifies it on the call's thread.
+  EXPECT_THAT(authenticator_->Screen(absl::nullopt, "1010000014.right"),
+              IsOk());
+  EXPECT_THAT(authenticator_->Screen(absl::nullopt, "1010000014.wrong"),
+              IsOk());
+  EXPECT_EQ(store_.calls("1010000014"), 0);
+  EXPECT_THAT(authenticator_->Screen(absl::nullopt, "1010000015.right"),
+              StatusIs(absl::StatusCode::kUnauthenticated));  // check digit
+  EXPECT_THAT(authenticator_->Screen(absl::nullopt, "no-dot"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(authenticator_->Screen(absl::nullopt, absl::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       HasSubstr("no client certificate")));
+}
+
+TEST_F(CallAuthenticatorTest, ScreenPassesAnonymousCallsWhenAllowed) {
+  CallAuthenticator::Options options;
+  options.allow_anonymous = true;
+  ASSERT_OK_AND_ASSIGN(PrincipalDirectory nobody,
+                       PrincipalDirectory::FromJson(R"({"principals": []})"));
+  CallAuthenticator anonymous_ok(std::move(nobody), &store_, &clock_, options);
+  EXPECT_THAT(anonymous_ok.Screen(absl::nullopt, absl::nullopt), IsOk());
+  EXPECT_THAT(anonymous_ok.Screen("mallory.cn", absl::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(anonymous_ok.Screen(absl::nullopt, "no-dot"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_FALSE(anonymous_ok.IsBlocking());
+}
+
 }  // namespace
 }  // namespace superlicense::authority

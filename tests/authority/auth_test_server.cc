@@ -45,6 +45,7 @@ class MarkerService final : public v1::SuperLicense::Service {
 
   // How many calls reached a handler.
   int handler_calls() const { return handler_calls_.load(); }
+  int authorized_calls() const { return authorized_calls_.load(); }
 
   grpc::Status CreateCustomer(grpc::ServerContext* context,
                               const v1::CreateCustomerRequest* request,
@@ -92,6 +93,7 @@ class MarkerService final : public v1::SuperLicense::Service {
                     absl::optional<std::string> serial, std::string* marker) {
     ++handler_calls_;
     ASSIGN_OR_RETURN(Caller caller, authorizer_->Authorize(&context));
+    ++authorized_calls_;
     if (serial.has_value()) RETURN_IF_ERROR(RequireOwnSerial(caller, *serial));
     if (context.client_metadata().count(kCredentialMetadataKey) != 0) {
       return absl::InternalError("the handler can see the credential");
@@ -102,6 +104,7 @@ class MarkerService final : public v1::SuperLicense::Service {
 
   const Authorizer* const authorizer_;  // not owned
   std::atomic<int> handler_calls_{0};
+  std::atomic<int> authorized_calls_{0};  // past the guard
 };
 
 TestServer::TestServer(const TestPki& pki,
@@ -147,6 +150,10 @@ std::string TestServer::target() const {
 }
 
 int TestServer::handler_calls() const { return service_->handler_calls(); }
+
+int TestServer::authorized_calls() const {
+  return service_->authorized_calls();
+}
 
 std::unique_ptr<v1::SuperLicense::Stub> NewStub(
     const std::string& target, const TestPki& pki,

@@ -45,8 +45,10 @@ class TestServer {
   bool running() const { return server_ != nullptr && port_ > 0; }
   std::string target() const;
   const authority::Authorizer& authorizer() const { return authorizer_; }
-  // How many calls reached a handler.
+  // How many calls reached a handler, and how many of them the handler's
+  // guard (Authorizer::Authorize) let through.
   int handler_calls() const;
+  int authorized_calls() const;
 
  private:
   authority::Authorizer authorizer_;

@@ -597,6 +597,30 @@ TEST_F(ServerTest, StateSurvivesAGracefulRestart) {
   EXPECT_GE(chain.events_checked(), 3u);
 }
 
+TEST_F(ServerTest, InstallationRateLimitComesFromTheOptions) {
+  server_->Shutdown(absl::Now() + absl::Seconds(5));
+  server_.reset();
+  options_.installation_rate_limit_per_minute = 3;
+  StartServer();
+  const std::string credential = NewCustomer("Limited AS");
+  v1::FetchLicenseSetRequest fetch;
+  fetch.set_serial(credential.substr(0, 10));
+  v1::FetchLicenseSetResponse fetched;
+  auto installation = Stub("");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        installation
+            ->FetchLicenseSet(Context(credential).get(), fetch, &fetched)
+            .ok());
+  }
+  const grpc::Status limited =
+      installation->FetchLicenseSet(Context(credential).get(), fetch, &fetched);
+  EXPECT_EQ(limited.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(limited.error_message(), HasSubstr("rate limit of 3 calls"));
+  // Staff keep their own limits.
+  EXPECT_FALSE(NewCustomer("Staff Unaffected AS").empty());
+}
+
 TEST_F(ServerTest, BackupRestoresTheAuthority) {
   server_.reset();
   options_.backup_dir = dir_.File("backups");

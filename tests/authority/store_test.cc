@@ -186,6 +186,33 @@ TEST_F(AuthorityStoreTest, RevokedVersionIsNotOffered) {
   EXPECT_EQ(third.version(), 3u);
 }
 
+TEST_F(AuthorityStoreTest, NewestValidSetBetweenLooksOnlyInItsRange) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  for (int i = 0; i < 4; ++i) ASSERT_OK(Issue("1010000014").status());
+  ASSERT_OK(
+      store_->RevokeSet(kOwner, "1010000014", 4, "r", Audit("r")).status());
+  ASSERT_OK(
+      store_->RevokeSet(kOwner, "1010000014", 3, "r", Audit("r")).status());
+  ASSERT_OK_AND_ASSIGN(
+      auto in_range, store_->NewestValidSetBetween(kOwner, "1010000014", 4, 2));
+  ASSERT_TRUE(in_range.has_value());
+  EXPECT_EQ(in_range->version(), 2u);
+  EXPECT_EQ(in_range->serial(), "1010000014");
+  EXPECT_TRUE(in_range->has_signed_set());
+  // Versions 3 and 4 are revoked and version 2 is outside [3, 4].
+  ASSERT_OK_AND_ASSIGN(
+      auto none, store_->NewestValidSetBetween(kOwner, "1010000014", 4, 3));
+  EXPECT_FALSE(none.has_value());
+  // lowest 0 is read as 1; highest 0 reads nothing.
+  ASSERT_OK_AND_ASSIGN(auto from_zero, store_->NewestValidSetBetween(
+                                           kOwner, "1010000014", 1, 0));
+  ASSERT_TRUE(from_zero.has_value());
+  EXPECT_EQ(from_zero->version(), 1u);
+  ASSERT_OK_AND_ASSIGN(
+      auto empty, store_->NewestValidSetBetween(kOwner, "1010000014", 0, 0));
+  EXPECT_FALSE(empty.has_value());
+}
+
 TEST_F(AuthorityStoreTest, BackupRestoresTheStateAtBackupTime) {
   ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
   ASSERT_OK(Issue("1010000014").status());

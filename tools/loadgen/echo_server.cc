@@ -1,23 +1,23 @@
 // echo_server: the ceiling for loadgen. One unary RPC that only answers,
 // behind the transport superlicensed uses: TLS with a requested-and-verified
-// client certificate from --client-ca, the synchronous gRPC server and its
-// thread pool, 8 MiB message limits, the health service and reflection.
+// client certificate from --client-ca, and superlicensed's server settings
+// (authority/server/server_settings.h: the synchronous gRPC server and its
+// threads, message limits, the health service and reflection).
 // It does not do what superlicensed does per call: no AuthMetadataProcessor
-// (certificate-to-principal lookup, installation credential check, which
-// also moves each call to another thread), no authorization interceptor
-// (role table, rate limit), no store, no audit, no signing.
+// (certificate-to-principal lookup, credential shape), no authorization
+// interceptor (credential check, role table, rate limit), no store, no
+// audit, no signing.
 //   echo_server --tls-cert F --tls-key F --client-ca F [--listen H:P]
 //     [--port-file F]
 // SIGTERM or SIGINT stop it.
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "authority/server/server_settings.h"
 #include "echo.grpc.pb.h"  // generated from tools/loadgen/echo.proto
 #include "keys/file_io.h"
 
@@ -97,14 +97,12 @@ int main(int argc, char** argv) {
   ssl.pem_key_cert_pairs.push_back(std::move(pair));
 
   EchoService service(static_cast<uint32_t>(max_message_bytes));
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  superlicense::authority::PrepareServerProcess();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::SslServerCredentials(ssl), &port);
   builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(max_message_bytes);
-  builder.SetMaxSendMessageSize(max_message_bytes);
+  superlicense::authority::ApplyServerSettings(max_message_bytes, &builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::cerr << "echo_server: cannot listen on " << listen << "\n";

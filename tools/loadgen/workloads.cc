@@ -1,5 +1,6 @@
 #include "tools/loadgen/workloads.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -26,6 +27,10 @@ namespace echo_api = ::superlicense::loadgen::v1;
 
 using SuperLicenseStub = api::SuperLicense::Stub;
 using EchoStub = echo_api::Echo::Stub;
+// FetchLicenseSet with an answer left undecoded (see echo.proto).
+using FetchStub = grpc::TemplatedGenericStub<api::FetchLicenseSetRequest,
+                                             echo_api::UndecodedFetchResponse>;
+constexpr char kFetchMethod[] = "/superlicense.v1.SuperLicense/FetchLicenseSet";
 
 constexpr size_t kMaxPemBytes = 1 << 20;
 
@@ -44,6 +49,8 @@ struct Target {
   int timeout_seconds = 30;
   std::atomic<int64_t> issues{0};
   std::atomic<int64_t> fetches{0};
+  std::atomic<int64_t> sets_received{0};
+  std::atomic<int64_t> set_bytes_received{0};  // signed sets, encoded
   std::atomic<bool> failed{false};
   std::string first_error;  // written once, by whoever sets `failed`
 
@@ -102,7 +109,7 @@ std::unique_ptr<grpc::ClientContext> NewContext(const Target& target,
 
 class FetchCall final : public CallSlot {
  public:
-  FetchCall(std::shared_ptr<SuperLicenseStub> stub, Target* target, bool full)
+  FetchCall(std::shared_ptr<FetchStub> stub, Target* target, bool full)
       : stub_(std::move(stub)), target_(target), full_(full) {}
 
   void Start(std::function<void(int)> done) override {
@@ -114,25 +121,30 @@ class FetchCall final : public CallSlot {
     request_.set_installed_version(full_ ? 0 : installation.newest);
     response_.Clear();
     ++target_->fetches;
-    stub_->async()->FetchLicenseSet(
-        context_.get(), &request_, &response_,
-        [this, done = std::move(done)](grpc::Status status) {
+    stub_->UnaryCall(
+        context_.get(), kFetchMethod, grpc::StubOptions(), &request_,
+        &response_, [this, done = std::move(done)](grpc::Status status) {
           target_->NoteFailure(status);
           int code = status.error_code();
-          if (status.ok() && response_.modified() != full_) {
+          if (status.ok() && (response_.modified() != full_ ||
+                              response_.signed_set().empty() == full_)) {
             code = kUnexpectedResponse;
+          }
+          if (status.ok() && full_) {
+            ++target_->sets_received;
+            target_->set_bytes_received += response_.signed_set().size();
           }
           done(code);
         });
   }
 
  private:
-  const std::shared_ptr<SuperLicenseStub> stub_;
+  const std::shared_ptr<FetchStub> stub_;
   Target* const target_;  // not owned
   const bool full_;
   std::unique_ptr<grpc::ClientContext> context_;
   api::FetchLicenseSetRequest request_;
-  api::FetchLicenseSetResponse response_;
+  echo_api::UndecodedFetchResponse response_;
 };
 
 class IssueCall final : public CallSlot {
@@ -353,7 +365,8 @@ absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
   }
 
   // Channels: slots take them in turn. A mix has one set for each kind.
-  std::vector<std::shared_ptr<SuperLicenseStub>> fetch_stubs, issue_stubs;
+  std::vector<std::shared_ptr<SuperLicenseStub>> setup_stubs, issue_stubs;
+  std::vector<std::shared_ptr<FetchStub>> fetch_stubs;
   std::vector<std::shared_ptr<EchoStub>> echo_stubs;
   for (int i = 0; i < options.channels; ++i) {
     if (kind == "echo") {
@@ -362,7 +375,8 @@ absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
     }
     if (fetches) {
       ASSIGN_OR_RETURN(auto channel, MakeChannel(flags, false, i));
-      fetch_stubs.push_back(api::SuperLicense::NewStub(channel));
+      setup_stubs.push_back(api::SuperLicense::NewStub(channel));
+      fetch_stubs.push_back(std::make_shared<FetchStub>(channel));
     }
     if (issues) {
       ASSIGN_OR_RETURN(auto channel,
@@ -372,7 +386,7 @@ absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
   }
   if (fetches) {
     RETURN_IF_ERROR(ReadInstallations(resolved, target.get()));
-    RETURN_IF_ERROR(FindNewestVersions(*fetch_stubs[0], target.get()));
+    RETURN_IF_ERROR(FindNewestVersions(*setup_stubs[0], target.get()));
   }
   if (issues) RETURN_IF_ERROR(MakeIssueRequests(resolved, target.get()));
 
@@ -406,6 +420,13 @@ absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
     if (kind == "mix") {
       summary = absl::StrCat(target->issues.load(), " issue and ",
                              target->fetches.load(), " fetch calls started");
+    }
+    if (target->sets_received > 0) {
+      absl::StrAppend(&summary, summary.empty() ? "" : "\n",
+                      "signed sets received: ", target->sets_received.load(),
+                      ", mean ",
+                      target->set_bytes_received / target->sets_received,
+                      " bytes");
     }
     if (target->failed) {
       absl::StrAppend(&summary, summary.empty() ? "" : "\n",
