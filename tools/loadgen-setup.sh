@@ -4,6 +4,7 @@
 #   source tools/loadgen-setup.sh
 #   load_setup BIN_DIR WORK_DIR INSTALLATIONS   # PKI, keys, principals, start
 #   load_start_echo                             # echo_server, same TLS
+#   load_start_server                           # superlicensed again
 #   load_stop                                   # SIGTERM, then SIGKILL
 # After load_setup (all paths absolute):
 #   LOAD_BIN LOAD_WORK LOAD_SERVER_PID LOAD_AUTHORITY (127.0.0.1:PORT)
@@ -53,6 +54,18 @@ JSON
       --keystore sealed:owner.key --certificate owner.cert \
       --trust trust.bundle >/dev/null
   ) || load_fail "key and PKI set-up"
+  load_start_server
+  export SUPERLICENSE_AUTHORITY=$LOAD_AUTHORITY
+  export SUPERLICENSE_CA=$LOAD_WORK/ca.pem
+  export SUPERLICENSE_CERT=$LOAD_WORK/loader.pem
+  export SUPERLICENSE_KEY=$LOAD_WORK/loader.key
+  load_customers "$installations"
+}
+
+# load_start_server: starts superlicensed on LOAD_WORK (again, after
+# load_stop) and sets LOAD_SERVER_PID and LOAD_AUTHORITY.
+load_start_server() {
+  rm -f "$LOAD_WORK/authority.port"
   # The keyring names its keystore relative to the working directory.
   (cd "$LOAD_WORK" && SUPERLICENSE_PASSPHRASE=load-test exec \
     "$LOAD_BIN/superlicensed" \
@@ -60,15 +73,11 @@ JSON
     --keyring "$LOAD_WORK/keyring.json" --trust-bundle "$LOAD_WORK/trust.bundle" \
     --tls-cert "$LOAD_WORK/server.pem" --tls-key "$LOAD_WORK/server.key" \
     --client-ca "$LOAD_WORK/ca.pem" --principals "$LOAD_WORK/principals.json" \
-    --installation-rate-limit 100000000 --port-file "$LOAD_WORK/authority.port" 2>>"$LOAD_WORK/authority.log") &
+    --installation-rate-limit 100000000 --port-file "$LOAD_WORK/authority.port" \
+    2>>"$LOAD_WORK/authority.log") &
   LOAD_SERVER_PID=$!
   load_wait_port "$LOAD_WORK/authority.port" "$LOAD_WORK/authority.log"
   LOAD_AUTHORITY=127.0.0.1:$(cat "$LOAD_WORK/authority.port")
-  export SUPERLICENSE_AUTHORITY=$LOAD_AUTHORITY
-  export SUPERLICENSE_CA=$LOAD_WORK/ca.pem
-  export SUPERLICENSE_CERT=$LOAD_WORK/loader.pem
-  export SUPERLICENSE_KEY=$LOAD_WORK/loader.key
-  load_customers "$installations"
 }
 
 # load_installation I: customer I with its credential in installation-I.credential

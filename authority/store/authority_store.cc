@@ -451,4 +451,6 @@ absl::Status AuthorityStore::Backup(const std::string& dir) {
   return db_->Checkpoint(dir);
 }
 
+absl::Status AuthorityStore::Compact() { return db_->CompactAll(); }
+
 }  // namespace superlicense::authority

@@ -152,6 +152,9 @@ class AuthorityStore {
   // Writes a consistent backup to `dir` (must not exist).
   absl::Status Backup(const std::string& dir);
 
+  // Compacts the whole store (RocksStore::CompactAll); for bulk loads.
+  absl::Status Compact();
+
  private:
   AuthorityStore(std::unique_ptr<RocksStore> db, const Clock* clock,
                  AuditHead head)

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "keys/status_macros.h"
 
 namespace superlicense::authority {
 namespace {
@@ -35,13 +36,25 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
 // its newest version and that set) stay flat as the store grows, with Bloom
 // filters that skip files without the key and one block cache shared by
 // every family that also holds the index and filter blocks.
+// Index and filter are partitioned: a file of a large store (64 MiB of
+// sets) has an index of most of a megabyte, which as one block crowded
+// itself out of its cache shard and was read again on every lookup (a
+// fetch from a compacted store of 100,000 sets took 0.5 ms); in 4 KiB
+// partitions under a small pinned top level, a lookup caches only the
+// partitions it uses.
 rocksdb::ColumnFamilyOptions FamilyOptions(
     const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type =
+      rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions family;
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return family;
@@ -110,6 +123,17 @@ absl::StatusOr<std::optional<std::string>> RocksStore::Get(
     return FromRocks(status, absl::StrCat("read ", TableName(table)));
   }
   return value;
+}
+
+absl::Status RocksStore::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    RETURN_IF_ERROR(FromRocks(
+        db_->CompactRange(options, handle, nullptr, nullptr), "compact"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RocksStore::Commit(const WriteSet& writes) {

@@ -109,6 +109,10 @@ class RocksStore {
   // exist): a backup that RocksStore::Open can use directly.
   absl::Status Checkpoint(const std::string& dir);
 
+  // Compacts every column family down to its last level and returns when
+  // done: after a bulk load, reads then find each key in one sorted file.
+  absl::Status CompactAll();
+
  private:
   RocksStore();
   rocksdb::ColumnFamilyHandle* Handle(Table table) const;

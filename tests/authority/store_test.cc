@@ -213,6 +213,20 @@ TEST_F(AuthorityStoreTest, NewestValidSetBetweenLooksOnlyInItsRange) {
   EXPECT_FALSE(empty.has_value());
 }
 
+TEST_F(AuthorityStoreTest, CompactKeepsEveryRecord) {
+  ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
+  for (int i = 0; i < 3; ++i) ASSERT_OK(Issue("1010000014").status());
+  ASSERT_OK(store_->Compact());
+  ASSERT_OK_AND_ASSIGN(uint64_t newest,
+                       store_->NewestVersion(kOwner, "1010000014"));
+  EXPECT_EQ(newest, 3u);
+  ASSERT_OK_AND_ASSIGN(auto second, store_->GetSet(kOwner, "1010000014", 2));
+  EXPECT_EQ(second.version(), 2u);
+  ASSERT_OK_AND_ASSIGN(auto chain, store_->VerifyAudit());
+  EXPECT_TRUE(chain.intact());
+  EXPECT_EQ(chain.events_checked(), 4u);
+}
+
 TEST_F(AuthorityStoreTest, BackupRestoresTheStateAtBackupTime) {
   ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
   ASSERT_OK(Issue("1010000014").status());
