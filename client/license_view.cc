@@ -13,8 +13,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "client/consumption.h"
 #include "client/internal/plans.h"
 #include "client/internal/set_records.h"
