@@ -59,13 +59,31 @@ void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags) {
       ->check(CLI::PositiveNumber);
 }
 
+void FillFromEnvironment(ConnectionFlags* flags) {
+  FromEnvironment(&flags->authority, "SUPERLICENSE_AUTHORITY");
+  FromEnvironment(&flags->ca, "SUPERLICENSE_CA");
+  FromEnvironment(&flags->cert, "SUPERLICENSE_CERT");
+  FromEnvironment(&flags->key, "SUPERLICENSE_KEY");
+  FromEnvironment(&flags->credential, "SUPERLICENSE_CREDENTIAL");
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(
+    const ConnectionFlags& flags, bool client_certificate,
+    grpc::ChannelArguments arguments) {
+  grpc::SslCredentialsOptions ssl;
+  ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem("--ca", flags.ca));
+  if (client_certificate) {
+    ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem("--cert", flags.cert));
+    ASSIGN_OR_RETURN(ssl.pem_private_key, ReadPem("--key", flags.key));
+  }
+  arguments.SetMaxReceiveMessageSize(8 << 20);
+  return grpc::CreateCustomChannel(flags.authority, grpc::SslCredentials(ssl),
+                                   arguments);
+}
+
 absl::StatusOr<std::unique_ptr<AuthorityClient>> AuthorityClient::Connect(
     ConnectionFlags flags) {
-  FromEnvironment(&flags.authority, "SUPERLICENSE_AUTHORITY");
-  FromEnvironment(&flags.ca, "SUPERLICENSE_CA");
-  FromEnvironment(&flags.cert, "SUPERLICENSE_CERT");
-  FromEnvironment(&flags.key, "SUPERLICENSE_KEY");
-  FromEnvironment(&flags.credential, "SUPERLICENSE_CREDENTIAL");
+  FillFromEnvironment(&flags);
   if (flags.authority.empty()) {
     return absl::InvalidArgumentError(
         "--authority (or SUPERLICENSE_AUTHORITY) is required");
@@ -73,17 +91,11 @@ absl::StatusOr<std::unique_ptr<AuthorityClient>> AuthorityClient::Connect(
   if (flags.ca.empty()) {
     return absl::InvalidArgumentError("--ca (or SUPERLICENSE_CA) is required");
   }
-  grpc::SslCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem("--ca", flags.ca));
-  if (!flags.cert.empty() || !flags.key.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem("--cert", flags.cert));
-    ASSIGN_OR_RETURN(ssl.pem_private_key, ReadPem("--key", flags.key));
-  }
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(8 << 20);
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<grpc::Channel> channel,
+      NewChannel(flags, !flags.cert.empty() || !flags.key.empty()));
   std::unique_ptr<AuthorityClient> client(new AuthorityClient());
-  client->stub_ = v1::SuperLicense::NewStub(grpc::CreateCustomChannel(
-      flags.authority, grpc::SslCredentials(ssl), arguments));
+  client->stub_ = v1::SuperLicense::NewStub(std::move(channel));
   client->flags_ = std::move(flags);
   return client;
 }

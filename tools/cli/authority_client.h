@@ -30,6 +30,16 @@ struct ConnectionFlags {
 // Adds --authority, --ca, --cert, --key, --credential, --timeout.
 void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags);
 
+// Fills the flags that are unset from their environment variables.
+void FillFromEnvironment(ConnectionFlags* flags);
+
+// A TLS channel to flags.authority trusting flags.ca, presenting flags.cert
+// and flags.key when `client_certificate`, taking answers up to 8 MiB, with
+// `arguments` added. INVALID_ARGUMENT naming an unreadable file.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> NewChannel(
+    const ConnectionFlags& flags, bool client_certificate,
+    grpc::ChannelArguments arguments = {});
+
 // A connected client. Thread-compatible.
 class AuthorityClient {
  public:

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 
 #include "absl/strings/numbers.h"
@@ -14,7 +13,6 @@
 #include "absl/strings/strip.h"
 #include "authority/auth/installation_credentials.h"
 #include "echo.grpc.pb.h"  // generated from tools/loadgen/echo.proto
-#include "keys/file_io.h"
 #include "keys/status_macros.h"
 #include "superlicense/v1/authority.grpc.pb.h"
 #include "superlicense/v1/license.pb.h"
@@ -31,8 +29,6 @@ using EchoStub = echo_api::Echo::Stub;
 using FetchStub = grpc::TemplatedGenericStub<api::FetchLicenseSetRequest,
                                              echo_api::UndecodedFetchResponse>;
 constexpr char kFetchMethod[] = "/superlicense.v1.SuperLicense/FetchLicenseSet";
-
-constexpr size_t kMaxPemBytes = 1 << 20;
 
 struct Installation {
   std::string serial;
@@ -62,38 +58,14 @@ struct Target {
   }
 };
 
-void FromEnvironment(std::string* value, const char* variable) {
-  if (!value->empty()) return;
-  const char* from_env = std::getenv(variable);
-  if (from_env != nullptr) *value = from_env;
-}
-
-absl::StatusOr<std::string> ReadPem(absl::string_view flag,
-                                    const std::string& path) {
-  absl::StatusOr<std::string> pem = ReadFileLimited(path, kMaxPemBytes);
-  if (!pem.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": ", pem.status().message()));
-  }
-  return pem;
-}
-
 // A channel of its own: the index keeps gRPC from sharing one connection
 // between channels with otherwise equal arguments.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const cli::ConnectionFlags& flags, bool client_certificate, int index) {
-  grpc::SslCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem("--ca", flags.ca));
-  if (client_certificate) {
-    ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem("--cert", flags.cert));
-    ASSIGN_OR_RETURN(ssl.pem_private_key, ReadPem("--key", flags.key));
-  }
   grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(8 << 20);  // as slctl
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   arguments.SetInt("superlicense.loadgen.channel", index);
-  return grpc::CreateCustomChannel(flags.authority, grpc::SslCredentials(ssl),
-                                   arguments);
+  return cli::NewChannel(flags, client_certificate, std::move(arguments));
 }
 
 std::unique_ptr<grpc::ClientContext> NewContext(const Target& target,
@@ -328,11 +300,7 @@ absl::Status MakeIssueRequests(const WorkloadOptions& options, Target* target) {
 
 absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
   cli::ConnectionFlags flags = options.connection;
-  FromEnvironment(&flags.authority, "SUPERLICENSE_AUTHORITY");
-  FromEnvironment(&flags.ca, "SUPERLICENSE_CA");
-  FromEnvironment(&flags.cert, "SUPERLICENSE_CERT");
-  FromEnvironment(&flags.key, "SUPERLICENSE_KEY");
-  FromEnvironment(&flags.credential, "SUPERLICENSE_CREDENTIAL");
+  cli::FillFromEnvironment(&flags);
   if (flags.authority.empty()) {
     return absl::InvalidArgumentError(
         "--target (or SUPERLICENSE_AUTHORITY) is required");
@@ -422,11 +390,10 @@ absl::StatusOr<Workload> MakeWorkload(const WorkloadOptions& options) {
                              target->fetches.load(), " fetch calls started");
     }
     if (target->sets_received > 0) {
-      absl::StrAppend(&summary, summary.empty() ? "" : "\n",
-                      "signed sets received: ", target->sets_received.load(),
-                      ", mean ",
-                      target->set_bytes_received / target->sets_received,
-                      " bytes");
+      absl::StrAppend(
+          &summary, summary.empty() ? "" : "\n",
+          "signed sets received: ", target->sets_received.load(), ", mean ",
+          target->set_bytes_received / target->sets_received, " bytes");
     }
     if (target->failed) {
       absl::StrAppend(&summary, summary.empty() ? "" : "\n",
