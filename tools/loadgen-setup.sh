@@ -63,7 +63,8 @@ JSON
 }
 
 # load_start_server: starts superlicensed on LOAD_WORK (again, after
-# load_stop) and sets LOAD_SERVER_PID and LOAD_AUTHORITY.
+# load_stop), with any flags in the array LOAD_SERVER_FLAGS, and sets
+# LOAD_SERVER_PID and LOAD_AUTHORITY.
 load_start_server() {
   rm -f "$LOAD_WORK/authority.port"
   # The keyring names its keystore relative to the working directory.
@@ -74,6 +75,7 @@ load_start_server() {
     --tls-cert "$LOAD_WORK/server.pem" --tls-key "$LOAD_WORK/server.key" \
     --client-ca "$LOAD_WORK/ca.pem" --principals "$LOAD_WORK/principals.json" \
     --installation-rate-limit 100000000 --port-file "$LOAD_WORK/authority.port" \
+    ${LOAD_SERVER_FLAGS[@]+"${LOAD_SERVER_FLAGS[@]}"} \
     2>>"$LOAD_WORK/authority.log") &
   LOAD_SERVER_PID=$!
   load_wait_port "$LOAD_WORK/authority.port" "$LOAD_WORK/authority.log"

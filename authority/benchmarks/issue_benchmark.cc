@@ -198,14 +198,15 @@ struct LoadedStore {
   double resident_mib = 0;
 };
 
-LoadedStore* Loaded(int64_t sets) {
-  static std::map<int64_t, std::unique_ptr<LoadedStore>>* stores =
-      new std::map<int64_t, std::unique_ptr<LoadedStore>>();
-  std::unique_ptr<LoadedStore>& loaded = (*stores)[sets];
+LoadedStore* Loaded(int64_t sets, int64_t cache_mib) {
+  static auto* stores =
+      new std::map<std::pair<int64_t, int64_t>, std::unique_ptr<LoadedStore>>();
+  std::unique_ptr<LoadedStore>& loaded = (*stores)[{sets, cache_mib}];
   if (loaded != nullptr) return loaded.get();
   loaded = std::make_unique<LoadedStore>();
   StoreOptions bulk;
   bulk.sync_writes = false;
+  bulk.block_cache_bytes = static_cast<size_t>(cache_mib) << 20;
   loaded->authority = std::make_unique<Authority>(bulk);
   Authority& authority = *loaded->authority;
   const v1::SignedLicenseSet template_set =
@@ -239,7 +240,7 @@ LoadedStore* Loaded(int64_t sets) {
 }
 
 void FetchAtScale(benchmark::State& state, bool full) {
-  LoadedStore* loaded = Loaded(state.range(0));
+  LoadedStore* loaded = Loaded(state.range(0), state.range(1));
   std::mt19937_64 random(42);
   std::uniform_int_distribution<size_t> pick(0, loaded->serials.size() - 1);
   for (auto _ : state) {
@@ -264,8 +265,14 @@ void BM_FetchAtScale_Full(benchmark::State& state) {
 void BM_FetchAtScale_NotModified(benchmark::State& state) {
   FetchAtScale(state, false);
 }
-BENCHMARK(BM_FetchAtScale_Full)->Arg(1000)->Arg(100000)->Arg(1000000);
-BENCHMARK(BM_FetchAtScale_NotModified)->Arg(1000)->Arg(100000)->Arg(1000000);
+// Arguments: stored sets, block cache MiB (the server's default is 64).
+void ScaleArguments(benchmark::internal::Benchmark* benchmark) {
+  benchmark->ArgNames({"sets", "cache_MiB"});
+  for (int64_t sets : {1000, 100000, 1000000}) benchmark->Args({sets, 64});
+  benchmark->Args({1000000, 256});
+}
+BENCHMARK(BM_FetchAtScale_Full)->Apply(ScaleArguments);
+BENCHMARK(BM_FetchAtScale_NotModified)->Apply(ScaleArguments);
 
 }  // namespace
 }  // namespace superlicense::authority

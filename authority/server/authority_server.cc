@@ -186,7 +186,10 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
     return absl::InternalError("no service descriptor");
   RETURN_IF_ERROR(CheckRoleTableCovers(*descriptor));
   auto parts = std::make_unique<Parts>();
-  ASSIGN_OR_RETURN(parts->store, AuthorityStore::Open(options.data_dir, clock));
+  StoreOptions store_options;
+  store_options.block_cache_bytes = size_t{options.block_cache_mib} << 20;
+  ASSIGN_OR_RETURN(parts->store, AuthorityStore::Open(options.data_dir, clock,
+                                                      store_options));
   ASSIGN_OR_RETURN(SigningIdentity identity, LoadIdentity(options));
   ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(options, *parts->store));
   parts->authority = std::make_unique<LicenseAuthority>(

@@ -32,6 +32,8 @@ struct ServerOptions {
   // Calls per minute of each installation (a burst of this many, then an
   // even rate); staff limits come from the principals file.
   uint32_t installation_rate_limit_per_minute = 600;
+  // The store's block cache (StoreOptions::block_cache_bytes).
+  uint32_t block_cache_mib = 64;
 };
 
 // Returns OK when `listen` is host:port with a loopback host (127.0.0.0/8,

@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
                  options.installation_rate_limit_per_minute,
                  "Calls per minute of each installation")
       ->check(CLI::Range(1u, 100000000u));
+  app.add_option("--block-cache-mib", options.block_cache_mib,
+                 "Store block cache in MiB")
+      ->check(CLI::Range(8u, 65536u));
   CLI11_PARSE(app, argc, argv);
 
   const sigset_t signals = BlockShutdownSignals();

@@ -60,8 +60,6 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return family;
 }
 
-constexpr size_t kBlockCacheBytes = 64 << 20;
-
 rocksdb::Slice ToSlice(absl::string_view s) {
   return rocksdb::Slice(s.data(), s.size());
 }
@@ -89,7 +87,7 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(
   options.create_missing_column_families = true;
   options.paranoid_checks = true;
   const rocksdb::ColumnFamilyOptions family =
-      FamilyOptions(rocksdb::NewLRUCache(kBlockCacheBytes));
+      FamilyOptions(rocksdb::NewLRUCache(store_options.block_cache_bytes));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, family);
   for (const char* name : kTableNames) {

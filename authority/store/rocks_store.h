@@ -73,6 +73,9 @@ struct StoreOptions {
   // Sync the write-ahead log before a commit returns. Only bulk loads for
   // benchmarks turn this off; the server never does.
   bool sync_writes = true;
+  // The block cache shared by every table: data blocks, and index and
+  // filter partitions.
+  size_t block_cache_bytes = size_t{64} << 20;
 };
 
 // Thread-safe (RocksDB is).
