@@ -1,11 +1,17 @@
 // CrmQueries: every CRM database operation as parameterised SQL over a
 // SqlConnection, identical for both backends except for the row locks
 // (PostgreSQL "FOR UPDATE"; SQLite's BEGIN IMMEDIATE already excludes other
-// writers). Callers own transaction boundaries. Not thread-safe.
+// writers) and the form of the batched writes of ReplaceOwner (crm_rows.h).
+// Callers own transaction boundaries. Not thread-safe.
 #ifndef SUPERLICENSE_CLIENT_INTERNAL_CRM_QUERIES_H_
 #define SUPERLICENSE_CLIENT_INTERNAL_CRM_QUERIES_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,6 +21,12 @@
 #include "client/internal/sql_connection.h"
 
 namespace superlicense::client::internal {
+
+// Caps the parameters of one batched statement (see ReplaceOwner) at `cap`
+// for the whole process, below the backend's own limit; 0 removes the cap.
+// For tests, to make small sets span many statements; set it only while no
+// CrmQueries is writing.
+void SetBatchParameterCapForTesting(size_t cap);
 
 class CrmQueries {
  public:
@@ -47,6 +59,9 @@ class CrmQueries {
   absl::StatusOr<std::vector<ModuleUsage>> CountAssigned(
       absl::string_view owner_name);
   absl::StatusOr<ModuleUsage> LockModule(int64_t module_license_id);
+  // Writes the module rows a few thousand at a time: one UPDATE of the kept
+  // rows, one INSERT of the new ones and one DELETE each of the dropped
+  // rows and their links per batch (BatchRows()), not a statement per row.
   absl::StatusOr<OwnerView> ReplaceOwner(
       const OwnerRecord& owner, const std::vector<ModuleRecord>& modules);
   absl::Status MoveLinks(int64_t from_module_id, int64_t to_module_id);
@@ -68,7 +83,32 @@ class CrmQueries {
   absl::StatusOr<int64_t> InsertReturningId(const std::string& sql,
                                             const std::vector<SqlValue>& p);
   absl::StatusOr<int64_t> UpsertOwnerRow(const OwnerRecord& owner);
-  absl::Status DeleteModule(int64_t module_license_id);
+
+  // (moduleName, moduleVersion): unique within an owner.
+  using ModuleKey = std::pair<std::string, std::string>;
+  using ModuleIds = std::map<ModuleKey, int64_t>;
+  // The parameters of one row of a batched statement.
+  using BatchRow = std::vector<SqlValue>;
+  // Writes the `count` rows at `rows` (see BatchParams).
+  using BatchStatement =
+      std::function<absl::Status(const BatchRow* rows, size_t count)>;
+
+  // Returns how many rows of `params_per_row` values one batched statement
+  // writes: as many as the backend could bind one by one (at least 1).
+  // SQLite binds them so; PostgreSQL takes them as one array per column and
+  // could take more, but the limit keeps its statements' size bounded too.
+  size_t BatchRows(size_t params_per_row) const;
+  // Calls `run` for consecutive runs of `rows`, each as long as BatchRows()
+  // allows; stops at the first error. All rows have the same width.
+  absl::Status ForEachBatch(const std::vector<BatchRow>& rows,
+                            const BatchStatement& run);
+  // Locks the module rows of `owner_id`; returns their ids by key.
+  absl::StatusOr<ModuleIds> LockModuleIds(int64_t owner_id);
+  // Rows are (id, ModuleParams...) / ModuleParams.
+  absl::Status UpdateModules(const std::vector<BatchRow>& rows);
+  absl::Status InsertModules(const std::vector<BatchRow>& rows);
+  // Deletes the modules with their LicenseAssocLink and LicenseSatlLink rows.
+  absl::Status DeleteModules(const std::vector<int64_t>& module_ids);
   absl::StatusOr<std::vector<ModuleUsage>> Usage(const std::string& where,
                                                  const SqlValue& param);
 

@@ -33,6 +33,10 @@ const char kSatlLinkColumns[] =
     R"("LicenseSatlLink_id", "moduleLicenseId", "satelliteId", "validFrom", )"
     R"("validTo", "licenseNumber", "comment", "encryptedCheck", )" SL_AUDIT_COLUMNS;
 const char kAssociateColumns[] = R"("associate_id", "name", "type", "active")";
+const char kModuleColumnTypes[] =
+    "bigint, text, text, text, text, bigint, bigint, bigint, bigint, text, "
+    "bytea, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bytea, "
+    "boolean, boolean, text";
 
 #undef SL_AUDIT_COLUMNS
 
@@ -238,6 +242,136 @@ std::string Placeholders(size_t n) {
   std::vector<std::string> marks;
   for (size_t i = 1; i <= n; ++i) marks.push_back(absl::StrCat("$", i));
   return absl::StrJoin(marks, ", ");
+}
+
+namespace {
+
+std::vector<std::string> SplitColumns(absl::string_view columns) {
+  return absl::StrSplit(columns, ", ");
+}
+
+// Returns "(row 0), (row 1), ..." of `width` anonymous SQLite placeholders
+// each. SQLite binds the n-th "?" to parameter n in constant time, where it
+// looks each "$N" up in time linear in the parameters before it.
+std::string SqliteValuesRows(size_t width, size_t rows) {
+  std::string row = "(?";
+  for (size_t c = 1; c < width; ++c) row.append(", ?");
+  row.append(")");
+  std::string out;
+  out.reserve(rows * (row.size() + 2));
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) out.append(", ");
+    out.append(row);
+  }
+  return out;
+}
+
+// Returns "unnest($1::T1[], $2::T2[], ...)" for `types`.
+std::string PostgresUnnest(const std::vector<std::string>& types) {
+  std::vector<std::string> arrays;
+  for (size_t c = 0; c < types.size(); ++c) {
+    arrays.push_back(absl::StrCat("$", c + 1, "::", types[c], "[]"));
+  }
+  return absl::StrCat("unnest(", absl::StrJoin(arrays, ", "), ")");
+}
+
+// Appends `value` as an element of a PostgreSQL array literal.
+void AppendArrayElement(const SqlValue& value, std::string* out) {
+  switch (value.kind) {
+    case SqlValue::Kind::kNull:
+      out->append("NULL");
+      return;
+    case SqlValue::Kind::kInt:
+      absl::StrAppend(out, value.i);
+      return;
+    case SqlValue::Kind::kText:
+      out->push_back('"');
+      for (char c : value.s) {
+        if (c == '"' || c == '\\') out->push_back('\\');
+        out->push_back(c);
+      }
+      out->push_back('"');
+      return;
+    case SqlValue::Kind::kBlob:
+      // bytea's hex input "\x0a1b", its backslash escaped for the array.
+      absl::StrAppend(out, "\"\\\\x", absl::BytesToHexString(value.s), "\"");
+      return;
+  }
+}
+
+}  // namespace
+
+std::string MultiRowInsertSql(SqlDialect dialect, const char* table,
+                              const char* columns, const char* types,
+                              size_t rows) {
+  const std::string named = WithoutId(columns);
+  const size_t width = SplitColumns(named).size();
+  if (dialect == SqlDialect::kSqlite) {
+    return absl::StrCat("INSERT INTO \"", table, "\" (", named, ") VALUES ",
+                        SqliteValuesRows(width, rows));
+  }
+  std::vector<std::string> named_types = SplitColumns(types);
+  named_types.erase(named_types.begin());
+  // The identity column takes its values in the order the rows come.
+  return absl::StrCat("INSERT INTO \"", table, "\" (", named,
+                      ") SELECT * FROM ", PostgresUnnest(named_types));
+}
+
+std::string MultiRowUpdateSql(SqlDialect dialect, const char* table,
+                              const char* columns, const char* types,
+                              size_t rows) {
+  const std::vector<std::string> all = SplitColumns(columns);
+  std::vector<std::string> sets;
+  for (size_t c = 1; c < all.size(); ++c) {
+    sets.push_back(absl::StrCat(all[c], " = \"batch\".", all[c]));
+  }
+  const std::string where =
+      absl::StrCat(" WHERE \"", table, "\".", all[0], " = \"batch\".", all[0]);
+  if (dialect == SqlDialect::kSqlite) {
+    // SQLite cannot name the columns of a VALUES alias; a CTE can.
+    return absl::StrCat("WITH \"batch\" (", columns, ") AS (VALUES ",
+                        SqliteValuesRows(all.size(), rows), ") UPDATE \"",
+                        table, "\" SET ", absl::StrJoin(sets, ", "),
+                        " FROM \"batch\"", where);
+  }
+  return absl::StrCat("UPDATE \"", table, "\" SET ", absl::StrJoin(sets, ", "),
+                      " FROM ", PostgresUnnest(SplitColumns(types)),
+                      " AS \"batch\" (", columns, ")", where);
+}
+
+std::string DeleteInSql(SqlDialect dialect, const char* table,
+                        const char* column, size_t rows) {
+  if (dialect == SqlDialect::kPostgres) {
+    return absl::StrCat("DELETE FROM \"", table, "\" WHERE ", column,
+                        " = ANY($1::bigint[])");
+  }
+  std::string marks = "?";
+  for (size_t n = 1; n < rows; ++n) marks.append(", ?");
+  return absl::StrCat("DELETE FROM \"", table, "\" WHERE ", column, " IN (",
+                      marks, ")");
+}
+
+std::vector<SqlValue> BatchParams(SqlDialect dialect,
+                                  const std::vector<SqlValue>* rows,
+                                  size_t count) {
+  std::vector<SqlValue> params;
+  if (count == 0) return params;
+  if (dialect == SqlDialect::kSqlite) {
+    for (size_t r = 0; r < count; ++r) {
+      params.insert(params.end(), rows[r].begin(), rows[r].end());
+    }
+    return params;
+  }
+  for (size_t c = 0; c < rows[0].size(); ++c) {
+    std::string array = "{";
+    for (size_t r = 0; r < count; ++r) {
+      if (r > 0) array.push_back(',');
+      AppendArrayElement(rows[r][c], &array);
+    }
+    array.push_back('}');
+    params.push_back(SqlValue::Text(std::move(array)));
+  }
+  return params;
 }
 
 std::string Assignments(const std::string& columns) {

@@ -18,6 +18,9 @@ extern const char kModuleColumns[];
 extern const char kAssocLinkColumns[];
 extern const char kSatlLinkColumns[];
 extern const char kAssociateColumns[];
+// The PostgreSQL types of kModuleColumns, in the same order: the element
+// types of the arrays that batched statements unnest (MultiRowUpdateSql).
+extern const char kModuleColumnTypes[];
 
 OwnerRecord OwnerFromRow(const SqlRow& row);
 ModuleRecord ModuleFromRow(const SqlRow& row);
@@ -37,6 +40,32 @@ std::string WithoutId(const char* columns);
 std::string Placeholders(size_t n);
 // Returns "c1 = $1, c2 = $2, ..." for `columns` (no id).
 std::string Assignments(const std::string& columns);
+// Statements that write `rows` rows at once, and their parameters
+// (BatchParams). On SQLite they bind every value of every row, with
+// anonymous "?" placeholders (see SqlConnection); on PostgreSQL one array
+// per column, unnested, so that the server parses and plans a statement of
+// a few parameters whatever the number of rows. `types` lists the
+// PostgreSQL type of every column of `columns` (as kModuleColumnTypes).
+//
+// INSERT INTO table (every column but the id) the rows, in their order.
+std::string MultiRowInsertSql(SqlDialect dialect, const char* table,
+                              const char* columns, const char* types,
+                              size_t rows);
+// UPDATE of every column but the id from rows of (id, the other columns),
+// matched by the id.
+std::string MultiRowUpdateSql(SqlDialect dialect, const char* table,
+                              const char* columns, const char* types,
+                              size_t rows);
+// DELETE FROM table WHERE column is one of `rows` bigint values.
+std::string DeleteInSql(SqlDialect dialect, const char* table,
+                        const char* column, size_t rows);
+// Returns the parameters of the statements above for the `count` rows at
+// `rows`, all of the same width: on SQLite the rows' values concatenated,
+// on PostgreSQL one array literal per column.
+std::vector<SqlValue> BatchParams(SqlDialect dialect,
+                                  const std::vector<SqlValue>* rows,
+                                  size_t count);
+
 // Renders a value for Dump().
 std::string DumpValue(const SqlValue& value);
 

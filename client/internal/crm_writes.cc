@@ -1,5 +1,9 @@
 // The write operations of CrmQueries. They assume an open write transaction.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,7 +38,30 @@ std::string UpdateSql(const char* table, const char* columns) {
                       count + 1);
 }
 
+// See SetBatchParameterCapForTesting(); 0: no cap.
+std::atomic<size_t> batch_parameter_cap{0};
+
+// Returns ALREADY_EXISTS when `modules` repeats a (moduleName,
+// moduleVersion), before anything is written.
+absl::Status CheckModuleKeysUnique(const OwnerRecord& owner,
+                                   const std::vector<ModuleRecord>& modules) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const ModuleRecord& module : modules) {
+    if (!seen.insert({module.module_name, module.module_version}).second) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "ModuleLicense: module \"", module.module_name, "\" version \"",
+          module.module_version, "\" appears twice for owner \"",
+          owner.owner_name, "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+void SetBatchParameterCapForTesting(size_t cap) {
+  batch_parameter_cap.store(cap);
+}
 
 absl::StatusOr<int64_t> CrmQueries::InsertReturningId(
     const std::string& sql, const std::vector<SqlValue>& p) {
@@ -119,26 +146,25 @@ absl::StatusOr<int64_t> CrmQueries::UpsertOwnerRow(const OwnerRecord& owner) {
   return id;
 }
 
-absl::Status CrmQueries::DeleteModule(int64_t module_license_id) {
-  const std::vector<SqlValue> id = {SqlValue::Int(module_license_id)};
-  RETURN_IF_ERROR(db_.Query(R"(DELETE FROM "LicenseAssocLink" WHERE )"
-                            R"("moduleLicenseId" = $1)",
-                            id)
-                      .status());
-  RETURN_IF_ERROR(db_.Query(R"(DELETE FROM "LicenseSatlLink" WHERE )"
-                            R"("moduleLicenseId" = $1)",
-                            id)
-                      .status());
-  return db_
-      .Query(R"(DELETE FROM "ModuleLicense" WHERE "ModuleLicense_id" = $1)", id)
-      .status();
+size_t CrmQueries::BatchRows(size_t params_per_row) const {
+  size_t limit = db_.MaxParameters();
+  const size_t cap = batch_parameter_cap.load();
+  if (cap != 0 && cap < limit) limit = cap;
+  return std::max<size_t>(1, limit / std::max<size_t>(1, params_per_row));
 }
 
-absl::StatusOr<OwnerView> CrmQueries::ReplaceOwner(
-    const OwnerRecord& owner, const std::vector<ModuleRecord>& modules) {
-  ASSIGN_OR_RETURN(const int64_t owner_id, UpsertOwnerRow(owner));
-  using Key = std::pair<std::string, std::string>;
-  std::map<Key, int64_t> old_ids;
+absl::Status CrmQueries::ForEachBatch(const std::vector<BatchRow>& rows,
+                                      const BatchStatement& run) {
+  if (rows.empty()) return absl::OkStatus();
+  const size_t batch = BatchRows(rows[0].size());
+  for (size_t first = 0; first < rows.size(); first += batch) {
+    RETURN_IF_ERROR(run(&rows[first], std::min(batch, rows.size() - first)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CrmQueries::ModuleIds> CrmQueries::LockModuleIds(
+    int64_t owner_id) {
   ASSIGN_OR_RETURN(auto rows,
                    db_.Query(absl::StrCat(R"(SELECT "ModuleLicense_id", )"
                                           R"("moduleName", "moduleVersion" )"
@@ -146,30 +172,84 @@ absl::StatusOr<OwnerView> CrmQueries::ReplaceOwner(
                                           R"("ModuleOwner_id" = $1)",
                                           ForUpdate()),
                              {SqlValue::Int(owner_id)}));
-  for (const SqlRow& r : rows) old_ids[{r[1].s, r[2].s}] = r[0].i;
-  std::map<Key, bool> seen;
-  for (ModuleRecord module : modules) {
-    Key key{module.module_name, module.module_version};
-    if (!seen.emplace(key, true).second) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "ModuleLicense: module \"", key.first, "\" version \"", key.second,
-          "\" appears twice for owner \"", owner.owner_name, "\""));
-    }
-    module.owner_id = owner_id;
-    std::vector<SqlValue> params = ModuleParams(module);
-    auto old = old_ids.find(key);
-    if (old == old_ids.end()) {
+  ModuleIds ids;
+  for (const SqlRow& r : rows) ids[{r[1].s, r[2].s}] = r[0].i;
+  return ids;
+}
+
+absl::Status CrmQueries::UpdateModules(const std::vector<BatchRow>& rows) {
+  const SqlDialect dialect = db_.dialect();
+  return ForEachBatch(rows, [&](const BatchRow* batch, size_t n) {
+    return db_
+        .Query(MultiRowUpdateSql(dialect, "ModuleLicense", kModuleColumns,
+                                 kModuleColumnTypes, n),
+               BatchParams(dialect, batch, n))
+        .status();
+  });
+}
+
+absl::Status CrmQueries::InsertModules(const std::vector<BatchRow>& rows) {
+  // No RETURNING: ReplaceOwner reads the rows back, each id together with
+  // its own moduleName and moduleVersion, so no id is matched to a row by
+  // position.
+  const SqlDialect dialect = db_.dialect();
+  return ForEachBatch(rows, [&](const BatchRow* batch, size_t n) {
+    return db_
+        .Query(MultiRowInsertSql(dialect, "ModuleLicense", kModuleColumns,
+                                 kModuleColumnTypes, n),
+               BatchParams(dialect, batch, n))
+        .status();
+  });
+}
+
+absl::Status CrmQueries::DeleteModules(const std::vector<int64_t>& ids) {
+  std::vector<BatchRow> rows;
+  rows.reserve(ids.size());
+  for (int64_t id : ids) rows.push_back({SqlValue::Int(id)});
+  const SqlDialect dialect = db_.dialect();
+  return ForEachBatch(rows, [&](const BatchRow* batch, size_t n) {
+    const std::vector<SqlValue> params = BatchParams(dialect, batch, n);
+    // Links first: they reference the module rows.
+    for (const char* links : {"LicenseAssocLink", "LicenseSatlLink"}) {
       RETURN_IF_ERROR(
-          InsertReturningId(InsertSql("ModuleLicense", kModuleColumns), params)
+          db_.Query(DeleteInSql(dialect, links, R"("moduleLicenseId")", n),
+                    params)
               .status());
+    }
+    return db_
+        .Query(
+            DeleteInSql(dialect, "ModuleLicense", R"("ModuleLicense_id")", n),
+            params)
+        .status();
+  });
+}
+
+absl::StatusOr<OwnerView> CrmQueries::ReplaceOwner(
+    const OwnerRecord& owner, const std::vector<ModuleRecord>& modules) {
+  RETURN_IF_ERROR(CheckModuleKeysUnique(owner, modules));
+  ASSIGN_OR_RETURN(const int64_t owner_id, UpsertOwnerRow(owner));
+  ASSIGN_OR_RETURN(ModuleIds old_ids, LockModuleIds(owner_id));
+  std::vector<BatchRow> updates;
+  std::vector<BatchRow> inserts;
+  for (ModuleRecord module : modules) {
+    module.owner_id = owner_id;
+    BatchRow params = ModuleParams(module);
+    auto old = old_ids.find({module.module_name, module.module_version});
+    if (old == old_ids.end()) {
+      inserts.push_back(std::move(params));
       continue;
     }
-    params.push_back(SqlValue::Int(old->second));
-    RETURN_IF_ERROR(
-        db_.Query(UpdateSql("ModuleLicense", kModuleColumns), params).status());
+    params.insert(params.begin(), SqlValue::Int(old->second));
+    updates.push_back(std::move(params));
     old_ids.erase(old);
   }
-  for (const auto& [key, id] : old_ids) RETURN_IF_ERROR(DeleteModule(id));
+  std::vector<int64_t> gone;
+  for (const auto& [key, id] : old_ids) gone.push_back(id);
+  // As before batching: new rows are inserted in the set's order (so their
+  // ids follow it), and rows are deleted last.
+  RETURN_IF_ERROR(UpdateModules(updates));
+  RETURN_IF_ERROR(InsertModules(inserts));
+  RETURN_IF_ERROR(DeleteModules(gone));
   return GetOwner(owner.owner_name, /*lock=*/false);
 }
 

@@ -96,6 +96,8 @@ class PostgresConnection final : public SqlConnection {
   ~PostgresConnection() override { PQfinish(conn_); }
 
   SqlDialect dialect() const override { return SqlDialect::kPostgres; }
+  // The Bind message counts parameters in 16 bits.
+  size_t MaxParameters() const override { return 65535; }
   absl::Status BeginWrite() override {
     return Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
   }

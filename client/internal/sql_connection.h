@@ -5,10 +5,14 @@
 //
 // SQL text uses numbered parameters $1, $2, ... and double-quoted
 // identifiers, which both SQLite and PostgreSQL accept. Values are always
-// bound, never spliced into the text.
+// bound, never spliced into the text. SQL meant for SQLite alone may use
+// anonymous ? instead, the n-th binding params[n-1]: SQLite looks each $N
+// up in time linear in the statement's parameters, which makes preparing a
+// statement with thousands of $N take seconds.
 #ifndef SUPERLICENSE_CLIENT_INTERNAL_SQL_CONNECTION_H_
 #define SUPERLICENSE_CLIENT_INTERNAL_SQL_CONNECTION_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -49,6 +53,9 @@ class SqlConnection {
   virtual ~SqlConnection() = default;
 
   virtual SqlDialect dialect() const = 0;
+  // Returns how many parameters one statement may bind ($1..$N): SQLite's
+  // SQLITE_LIMIT_VARIABLE_NUMBER, PostgreSQL's protocol limit of 65535.
+  virtual size_t MaxParameters() const = 0;
   // Runs one statement with bound parameters and returns its rows (empty for
   // statements without results).
   virtual absl::StatusOr<std::vector<SqlRow>> Query(

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "keys/status_macros.h"
 
@@ -69,6 +70,10 @@ class SqliteConnection final : public SqlConnection {
   ~SqliteConnection() override { sqlite3_close_v2(db_); }
 
   SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+  size_t MaxParameters() const override {
+    return static_cast<size_t>(
+        sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+  }
   absl::Status BeginWrite() override { return Exec("BEGIN IMMEDIATE"); }
   absl::Status BeginRead() override { return Exec("BEGIN DEFERRED"); }
 
@@ -93,33 +98,53 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
-  // Binds $N to params[N-1].
+  // Binds $N (and ?N) to params[N-1] and the n-th anonymous ? to
+  // params[n-1]; a parameter without a value stays NULL.
   absl::Status Bind(sqlite3_stmt* stmt, const std::vector<SqlValue>& params) {
-    for (size_t n = 0; n < params.size(); ++n) {
-      int index =
-          sqlite3_bind_parameter_index(stmt, absl::StrCat("$", n + 1).c_str());
-      if (index == 0) continue;  // parameter not used by this statement
-      const SqlValue& v = params[n];
-      int rc = SQLITE_OK;
-      switch (v.kind) {
-        case SqlValue::Kind::kNull:
-          rc = sqlite3_bind_null(stmt, index);
-          break;
-        case SqlValue::Kind::kInt:
-          rc = sqlite3_bind_int64(stmt, index, v.i);
-          break;
-        case SqlValue::Kind::kText:
-          rc = sqlite3_bind_text64(stmt, index, v.s.data(), v.s.size(),
-                                   SQLITE_TRANSIENT, SQLITE_UTF8);
-          break;
-        case SqlValue::Kind::kBlob:
-          // data() is never null, so an empty string binds an empty blob.
-          rc = sqlite3_bind_blob64(stmt, index, v.s.data(), v.s.size(),
-                                   SQLITE_TRANSIENT);
-          break;
+    const int count = sqlite3_bind_parameter_count(stmt);
+    for (int index = 1; index <= count; ++index) {
+      size_t n = 0;
+      if (!ParameterNumber(stmt, index, &n) || n == 0 || n > params.size()) {
+        continue;
       }
-      if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
+      RETURN_IF_ERROR(BindOne(stmt, index, params[n - 1]));
     }
+    return absl::OkStatus();
+  }
+
+  // Sets *n to the number of the parameter at `index`; false for a name
+  // that is not a number ("$name", ":name").
+  static bool ParameterNumber(sqlite3_stmt* stmt, int index, size_t* n) {
+    // Costs time linear in the statement's named parameters; statements
+    // with thousands of parameters use anonymous ones, which cost nothing.
+    const char* name = sqlite3_bind_parameter_name(stmt, index);
+    if (name == nullptr) {
+      *n = static_cast<size_t>(index);
+      return true;
+    }
+    return (name[0] == '$' || name[0] == '?') && absl::SimpleAtoi(name + 1, n);
+  }
+
+  absl::Status BindOne(sqlite3_stmt* stmt, int index, const SqlValue& v) {
+    int rc = SQLITE_OK;
+    switch (v.kind) {
+      case SqlValue::Kind::kNull:
+        rc = sqlite3_bind_null(stmt, index);
+        break;
+      case SqlValue::Kind::kInt:
+        rc = sqlite3_bind_int64(stmt, index, v.i);
+        break;
+      case SqlValue::Kind::kText:
+        rc = sqlite3_bind_text64(stmt, index, v.s.data(), v.s.size(),
+                                 SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+      case SqlValue::Kind::kBlob:
+        // data() is never null, so an empty string binds an empty blob.
+        rc = sqlite3_bind_blob64(stmt, index, v.s.data(), v.s.size(),
+                                 SQLITE_TRANSIENT);
+        break;
+    }
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "bind");
     return absl::OkStatus();
   }
 

@@ -25,6 +25,10 @@ target_link_libraries(crm_database_test PRIVATE superlicense_client_db
 superlicense_test(license_importer_test client/license_importer_test.cc)
 target_link_libraries(license_importer_test PRIVATE superlicense_client_fixture)
 
+# Big sets through the importer's batched writes, on both backends.
+superlicense_test(import_batching_test client/import_batching_test.cc)
+target_link_libraries(import_batching_test PRIVATE superlicense_client_fixture)
+
 superlicense_test(license_assigner_test client/license_assigner_test.cc)
 target_link_libraries(license_assigner_test PRIVATE superlicense_client_fixture)
 
