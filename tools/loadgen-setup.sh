@@ -119,6 +119,7 @@ load_customers() {
 }
 
 load_start_echo() {
+  rm -f "$LOAD_WORK/echo.port"
   "$LOAD_BIN/echo_server" --listen 127.0.0.1:0 \
     --tls-cert "$LOAD_WORK/server.pem" --tls-key "$LOAD_WORK/server.key" \
     --client-ca "$LOAD_WORK/ca.pem" --port-file "$LOAD_WORK/echo.port" \
