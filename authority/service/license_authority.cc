@@ -354,25 +354,34 @@ absl::StatusOr<v1::IssuedLicenseSet> LicenseAuthority::RevokeLicenseSet(
   return revoked;
 }
 
-absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
+absl::StatusOr<std::optional<EncodedSet>>
+LicenseAuthority::FetchEncodedLicenseSet(
     const Caller& caller, const v1::FetchLicenseSetRequest& request) {
   const std::shared_ptr<const SigningIdentity> identity = Identity();
   RETURN_IF_ERROR(CheckSerialField("serial", request.serial()));
   RETURN_IF_ERROR(RequireOwnSerial(caller, request.serial()));
-  v1::FetchLicenseSetResponse response;
   // The common answer, "not modified", reads one small record.
   ASSIGN_OR_RETURN(
       uint64_t newest_issued,
       store_->NewestVersion(identity->owner.owner_name(), request.serial()));
-  if (newest_issued <= request.installed_version()) return response;
+  if (newest_issued <= request.installed_version()) return std::nullopt;
   // Only versions above the installed one can be an answer.
-  ASSIGN_OR_RETURN(std::optional<v1::IssuedLicenseSet> newest,
-                   store_->NewestValidSetBetween(
-                       identity->owner.owner_name(), request.serial(),
-                       newest_issued, request.installed_version() + 1));
-  if (newest.has_value()) {
-    response.set_modified(true);
-    response.mutable_signed_set()->Swap(newest->mutable_signed_set());
+  return store_->NewestValidEncodedSetBetween(identity->owner.owner_name(),
+                                              request.serial(), newest_issued,
+                                              request.installed_version() + 1);
+}
+
+absl::StatusOr<v1::FetchLicenseSetResponse> LicenseAuthority::FetchLicenseSet(
+    const Caller& caller, const v1::FetchLicenseSetRequest& request) {
+  ASSIGN_OR_RETURN(std::optional<EncodedSet> newest,
+                   FetchEncodedLicenseSet(caller, request));
+  v1::FetchLicenseSetResponse response;
+  if (!newest.has_value()) return response;
+  response.set_modified(true);
+  if (!response.mutable_signed_set()->ParseFromString(newest->signed_set)) {
+    return absl::DataLossError(absl::StrCat("stored license set ",
+                                            request.serial(), " version ",
+                                            newest->version, " is damaged"));
   }
   return response;
 }

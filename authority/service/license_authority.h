@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -57,7 +58,12 @@ class LicenseAuthority {
   absl::StatusOr<v1::IssuedLicenseSet> RevokeLicenseSet(
       const Caller& caller, const v1::RevokeLicenseSetRequest& request);
 
+  // The caller's newest valid set above its installed version, parsed.
   absl::StatusOr<v1::FetchLicenseSetResponse> FetchLicenseSet(
+      const Caller& caller, const v1::FetchLicenseSetRequest& request);
+  // The same answer with the set in the bytes it was stored as (nullopt:
+  // not modified). The service sends these bytes on without parsing them.
+  absl::StatusOr<std::optional<EncodedSet>> FetchEncodedLicenseSet(
       const Caller& caller, const v1::FetchLicenseSetRequest& request);
   absl::StatusOr<v1::AcceptLicenseSetResponse> AcceptLicenseSet(
       const Caller& caller, const v1::AcceptLicenseSetRequest& request);

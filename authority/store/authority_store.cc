@@ -228,7 +228,7 @@ absl::StatusOr<uint64_t> AuthorityStore::NewestVersion(
   return DecodeU64(*bytes);
 }
 
-absl::StatusOr<StoredLicenseSet> AuthorityStore::GetStoredSet(
+absl::StatusOr<std::string> AuthorityStore::GetStoredSetBytes(
     const std::string& owner, const std::string& serial,
     uint64_t version) const {
   ASSIGN_OR_RETURN(
@@ -238,7 +238,15 @@ absl::StatusOr<StoredLicenseSet> AuthorityStore::GetStoredSet(
     return absl::NotFoundError(absl::StrCat("no license set ", owner, " ",
                                             serial, " version ", version));
   }
-  return Decode<StoredLicenseSet>(*bytes, "license set");
+  return *std::move(bytes);
+}
+
+absl::StatusOr<StoredLicenseSet> AuthorityStore::GetStoredSet(
+    const std::string& owner, const std::string& serial,
+    uint64_t version) const {
+  ASSIGN_OR_RETURN(std::string bytes,
+                   GetStoredSetBytes(owner, serial, version));
+  return Decode<StoredLicenseSet>(bytes, "license set");
 }
 
 absl::StatusOr<std::optional<v1::IssuedLicenseSet>> AuthorityStore::Replay(
@@ -344,17 +352,29 @@ absl::StatusOr<std::optional<v1::IssuedLicenseSet>>
 AuthorityStore::NewestValidSet(const std::string& owner,
                                const std::string& serial) const {
   ASSIGN_OR_RETURN(uint64_t newest, NewestVersion(owner, serial));
-  return NewestValidSetBetween(owner, serial, newest, 1);
-}
-
-absl::StatusOr<std::optional<v1::IssuedLicenseSet>>
-AuthorityStore::NewestValidSetBetween(const std::string& owner,
-                                      const std::string& serial,
-                                      uint64_t highest, uint64_t lowest) const {
-  for (uint64_t version = highest; version >= std::max<uint64_t>(lowest, 1);
-       --version) {
+  for (uint64_t version = newest; version >= 1; --version) {
     ASSIGN_OR_RETURN(v1::IssuedLicenseSet set, GetSet(owner, serial, version));
     if (set.revoked_at() == 0) return set;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<EncodedSet>>
+AuthorityStore::NewestValidEncodedSetBetween(const std::string& owner,
+                                             const std::string& serial,
+                                             uint64_t highest,
+                                             uint64_t lowest) const {
+  for (uint64_t version = highest; version >= std::max<uint64_t>(lowest, 1);
+       --version) {
+    ASSIGN_OR_RETURN(std::string bytes,
+                     GetStoredSetBytes(owner, serial, version));
+    ASSIGN_OR_RETURN(StoredLicenseSetView stored,
+                     Decode<StoredLicenseSetView>(bytes, "license set"));
+    if (stored.issued().revoked_at() != 0) continue;
+    EncodedSet set;
+    set.version = stored.issued().version();
+    set.signed_set = std::move(*stored.mutable_issued()->mutable_signed_set());
+    return set;
   }
   return std::nullopt;
 }

@@ -47,6 +47,15 @@ struct IdempotencyKey {
   std::string request_digest;  // SHA-256 of the request
 };
 
+// An issued set as a fetch sends it: its version and its
+// v1::SignedLicenseSet in the bytes it was stored as, never parsed by the
+// store. RocksDB checks every block it reads against its checksum; the
+// installation verifies the set and every signature in it.
+struct EncodedSet {
+  uint64_t version = 0;
+  std::string signed_set;  // a serialised v1::SignedLicenseSet
+};
+
 class AuthorityStore {
  public:
   // Opens (or creates) the store in `dir`. `clock` is not owned and must
@@ -110,8 +119,9 @@ class AuthorityStore {
   absl::StatusOr<std::optional<v1::IssuedLicenseSet>> NewestValidSet(
       const std::string& owner, const std::string& serial) const;
   // The newest version from `highest` down to `lowest` (≥ 1) that is not
-  // revoked, or nullopt; reads only those versions.
-  absl::StatusOr<std::optional<v1::IssuedLicenseSet>> NewestValidSetBetween(
+  // revoked, or nullopt; reads only those versions, and leaves the signed
+  // set as stored (StoredLicenseSetView): what a fetch sends.
+  absl::StatusOr<std::optional<EncodedSet>> NewestValidEncodedSetBetween(
       const std::string& owner, const std::string& serial, uint64_t highest,
       uint64_t lowest) const;
   // Newest version issued (0 when none).
@@ -181,6 +191,10 @@ class AuthorityStore {
   absl::Status CommitGroup(const std::vector<PendingCommit*>& group);
   std::mutex* CustomerLock(const std::string& owner, const std::string& serial)
       ABSL_LOCKS_EXCLUDED(locks_mu_);
+  // The stored record's bytes; NOT_FOUND naming the version.
+  absl::StatusOr<std::string> GetStoredSetBytes(const std::string& owner,
+                                                const std::string& serial,
+                                                uint64_t version) const;
   absl::StatusOr<StoredLicenseSet> GetStoredSet(const std::string& owner,
                                                 const std::string& serial,
                                                 uint64_t version) const;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "authority/server/authority_server.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "health.grpc.pb.h"
 #include "keys/owner_keyring.h"
@@ -32,6 +33,11 @@ using ::superlicense::testing::IsOk;
 using ::superlicense::testing::TempDir;
 using ::superlicense::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
+
+// Fields a message holds that its type does not declare.
+int UnknownFieldCount(const google::protobuf::Message& message) {
+  return message.GetReflection()->GetUnknownFields(message).field_count();
+}
 
 constexpr char kPassphrase[] = "server-test-passphrase";
 constexpr char kPrincipals[] = R"({"principals": [
@@ -317,6 +323,20 @@ TEST_F(ServerTest, IssueFetchVerifyAcceptOverTls) {
       keys::VerifiedLicenseSet verified,
       trust_->VerifyLicenseSet(fetched.signed_set(), absl::Now()));
   EXPECT_EQ(verified.set.customer().company_name(), "Demo Company AS");
+  // The service sends the set in the bytes it was stored as: it arrives as
+  // issued, every field known to the client.
+  EXPECT_EQ(fetched.signed_set().SerializeAsString(),
+            issued.signed_set().SerializeAsString());
+  EXPECT_EQ(UnknownFieldCount(fetched), 0);
+  EXPECT_EQ(UnknownFieldCount(fetched.signed_set()), 0);
+  // With version 1 installed there is nothing newer: an empty answer.
+  fetch.set_installed_version(1);
+  v1::FetchLicenseSetResponse not_modified;
+  status = installation->FetchLicenseSet(Context(credential).get(), fetch,
+                                         &not_modified);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(not_modified.ByteSizeLong(), 0u);
+  fetch.set_installed_version(0);
 
   v1::AcceptLicenseSetRequest accept;
   accept.set_serial(serial);

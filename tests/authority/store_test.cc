@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "authority/store/authority_store.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "gtest/gtest.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/status_matchers.h"
@@ -19,6 +20,11 @@ using ::superlicense::testing::IsOk;
 using ::superlicense::testing::StatusIs;
 using ::superlicense::testing::TempDir;
 using ::testing::HasSubstr;
+
+// Fields a message holds that its type does not declare.
+int UnknownFieldCount(const google::protobuf::Message& message) {
+  return message.GetReflection()->GetUnknownFields(message).field_count();
+}
 
 constexpr char kOwner[] = "SUPEROFFICE";
 
@@ -186,31 +192,94 @@ TEST_F(AuthorityStoreTest, RevokedVersionIsNotOffered) {
   EXPECT_EQ(third.version(), 3u);
 }
 
-TEST_F(AuthorityStoreTest, NewestValidSetBetweenLooksOnlyInItsRange) {
+TEST_F(AuthorityStoreTest, NewestValidEncodedSetBetweenLooksOnlyInItsRange) {
   ASSERT_OK(store_->CreateCustomer(Customer("1010000014", "A"), Audit("c")));
   for (int i = 0; i < 4; ++i) ASSERT_OK(Issue("1010000014").status());
   ASSERT_OK(
       store_->RevokeSet(kOwner, "1010000014", 4, "r", Audit("r")).status());
   ASSERT_OK(
       store_->RevokeSet(kOwner, "1010000014", 3, "r", Audit("r")).status());
-  ASSERT_OK_AND_ASSIGN(
-      auto in_range, store_->NewestValidSetBetween(kOwner, "1010000014", 4, 2));
+  ASSERT_OK_AND_ASSIGN(auto in_range, store_->NewestValidEncodedSetBetween(
+                                          kOwner, "1010000014", 4, 2));
   ASSERT_TRUE(in_range.has_value());
-  EXPECT_EQ(in_range->version(), 2u);
-  EXPECT_EQ(in_range->serial(), "1010000014");
-  EXPECT_TRUE(in_range->has_signed_set());
+  EXPECT_EQ(in_range->version, 2u);
+  // The signed set in the bytes it was stored as.
+  ASSERT_OK_AND_ASSIGN(auto second, store_->GetSet(kOwner, "1010000014", 2));
+  EXPECT_EQ(in_range->signed_set, second.signed_set().SerializeAsString());
+  v1::SignedLicenseSet parsed;
+  ASSERT_TRUE(parsed.ParseFromString(in_range->signed_set));
+  EXPECT_EQ(parsed.payload(), "v=2");
   // Versions 3 and 4 are revoked and version 2 is outside [3, 4].
-  ASSERT_OK_AND_ASSIGN(
-      auto none, store_->NewestValidSetBetween(kOwner, "1010000014", 4, 3));
+  ASSERT_OK_AND_ASSIGN(auto none, store_->NewestValidEncodedSetBetween(
+                                      kOwner, "1010000014", 4, 3));
   EXPECT_FALSE(none.has_value());
   // lowest 0 is read as 1; highest 0 reads nothing.
-  ASSERT_OK_AND_ASSIGN(auto from_zero, store_->NewestValidSetBetween(
+  ASSERT_OK_AND_ASSIGN(auto from_zero, store_->NewestValidEncodedSetBetween(
                                            kOwner, "1010000014", 1, 0));
   ASSERT_TRUE(from_zero.has_value());
-  EXPECT_EQ(from_zero->version(), 1u);
-  ASSERT_OK_AND_ASSIGN(
-      auto empty, store_->NewestValidSetBetween(kOwner, "1010000014", 0, 0));
+  EXPECT_EQ(from_zero->version, 1u);
+  ASSERT_OK_AND_ASSIGN(auto empty, store_->NewestValidEncodedSetBetween(
+                                       kOwner, "1010000014", 0, 0));
   EXPECT_FALSE(empty.has_value());
+  // A version that was never stored is NOT_FOUND, not "none".
+  EXPECT_THAT(store_->NewestValidEncodedSetBetween(kOwner, "1010000014", 9, 5),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("version 9")));
+}
+
+// The fetch views (store_records.proto) read the stored records: every field
+// of StoredLicenseSet and IssuedLicenseSet has a field of the same number,
+// name and wire type in its view, so a field added to one without the other
+// fails here, and the signed set is the only one left as bytes.
+void ExpectViewMatches(const google::protobuf::Descriptor& full,
+                       const google::protobuf::Descriptor& view) {
+  using google::protobuf::FieldDescriptor;
+  EXPECT_EQ(full.field_count(), view.field_count()) << view.full_name();
+  for (int i = 0; i < full.field_count(); ++i) {
+    const FieldDescriptor* field = full.field(i);
+    const FieldDescriptor* seen = view.FindFieldByNumber(field->number());
+    ASSERT_NE(seen, nullptr) << view.full_name() << " lacks " << field->name();
+    EXPECT_EQ(seen->name(), field->name());
+    EXPECT_EQ(seen->is_repeated(), field->is_repeated()) << field->name();
+    const bool length_delimited =
+        field->type() == FieldDescriptor::TYPE_MESSAGE ||
+        field->type() == FieldDescriptor::TYPE_STRING ||
+        field->type() == FieldDescriptor::TYPE_BYTES;
+    if (length_delimited) {
+      EXPECT_TRUE(seen->type() == FieldDescriptor::TYPE_BYTES ||
+                  seen->type() == FieldDescriptor::TYPE_MESSAGE)
+          << field->name();
+    } else {
+      EXPECT_EQ(seen->type(), field->type()) << field->name();
+    }
+  }
+}
+
+TEST_F(AuthorityStoreTest, FetchViewsMatchTheStoredRecords) {
+  ExpectViewMatches(*StoredLicenseSet::descriptor(),
+                    *StoredLicenseSetView::descriptor());
+  ExpectViewMatches(*v1::IssuedLicenseSet::descriptor(),
+                    *IssuedLicenseSetView::descriptor());
+  // A whole record, every field set, reads the same through the view.
+  StoredLicenseSet stored;
+  stored.mutable_issued()->set_serial("1010000014");
+  stored.mutable_issued()->set_version(7);
+  stored.mutable_issued()->mutable_signed_set()->set_payload("payload");
+  stored.mutable_issued()->mutable_signed_set()->add_signatures()->set_key_id(
+      "k");
+  stored.mutable_issued()->set_revoked_at(1800000000);
+  stored.mutable_issued()->set_revocation_reason("wrong counts");
+  stored.set_issued_by("alice");
+  stored.set_accepted_at(1800000001);
+  stored.add_accepted_usage()->set_module_name("web");
+  StoredLicenseSetView view;
+  ASSERT_TRUE(view.ParseFromString(stored.SerializeAsString()));
+  EXPECT_EQ(UnknownFieldCount(view), 0);
+  EXPECT_EQ(UnknownFieldCount(view.issued()), 0);
+  EXPECT_EQ(view.issued().version(), 7u);
+  EXPECT_EQ(view.issued().revoked_at(), 1800000000);
+  EXPECT_EQ(view.issued().signed_set(),
+            stored.issued().signed_set().SerializeAsString());
+  EXPECT_EQ(view.SerializeAsString(), stored.SerializeAsString());
 }
 
 TEST_F(AuthorityStoreTest, CompactKeepsEveryRecord) {
