@@ -19,9 +19,13 @@
 
 load_fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# load_wait_port FILE LOG: waits up to 10 s for a server's port file.
+# load_wait_port FILE LOG: waits up to LOAD_START_SECONDS (default 10) for a
+# server's port file.
 load_wait_port() {
-  for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done
+  for _ in $(seq $((${LOAD_START_SECONDS:-10} * 10))); do
+    [[ -s $1 ]] && return 0
+    sleep 0.1
+  done
   cat "$2" >&2
   load_fail "server did not start (no $1)"
 }
@@ -64,12 +68,13 @@ JSON
 
 # load_start_server: starts superlicensed on LOAD_WORK (again, after
 # load_stop), with any flags in the array LOAD_SERVER_FLAGS, and sets
-# LOAD_SERVER_PID and LOAD_AUTHORITY.
+# LOAD_SERVER_PID and LOAD_AUTHORITY. Both servers run under the command in
+# the array LOAD_WRAPPER when it is set (e.g. valgrind).
 load_start_server() {
   rm -f "$LOAD_WORK/authority.port"
   # The keyring names its keystore relative to the working directory.
   (cd "$LOAD_WORK" && SUPERLICENSE_PASSPHRASE=load-test exec \
-    "$LOAD_BIN/superlicensed" \
+    ${LOAD_WRAPPER[@]+"${LOAD_WRAPPER[@]}"} "$LOAD_BIN/superlicensed" \
     --listen 127.0.0.1:0 --data-dir "$LOAD_WORK/data" \
     --keyring "$LOAD_WORK/keyring.json" --trust-bundle "$LOAD_WORK/trust.bundle" \
     --tls-cert "$LOAD_WORK/server.pem" --tls-key "$LOAD_WORK/server.key" \
@@ -118,9 +123,11 @@ load_customers() {
   done
 }
 
+# load_start_echo: echo_server with any flags in the array LOAD_ECHO_FLAGS.
 load_start_echo() {
   rm -f "$LOAD_WORK/echo.port"
-  "$LOAD_BIN/echo_server" --listen 127.0.0.1:0 \
+  ${LOAD_WRAPPER[@]+"${LOAD_WRAPPER[@]}"} "$LOAD_BIN/echo_server" \
+    --listen 127.0.0.1:0 ${LOAD_ECHO_FLAGS[@]+"${LOAD_ECHO_FLAGS[@]}"} \
     --tls-cert "$LOAD_WORK/server.pem" --tls-key "$LOAD_WORK/server.key" \
     --client-ca "$LOAD_WORK/ca.pem" --port-file "$LOAD_WORK/echo.port" \
     2>>"$LOAD_WORK/echo.log" &

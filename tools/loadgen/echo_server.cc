@@ -6,9 +6,12 @@
 // It does not do what superlicensed does per call: no AuthMetadataProcessor
 // (certificate-to-principal lookup, credential shape), no authorization
 // interceptor (credential check, role table, rate limit), no store, no
-// audit, no signing.
+// audit, no signing. To measure what gRPC's own machinery for those costs,
+// --pass-through-interceptor adds an interceptor that only proceeds, and
+// --pass-through-processor an inline AuthMetadataProcessor that accepts
+// every call (docs/PERFORMANCE.md).
 //   echo_server --tls-cert F --tls-key F --client-ca F [--listen H:P]
-//     [--port-file F]
+//     [--port-file F] [--pass-through-interceptor] [--pass-through-processor]
 // SIGTERM or SIGINT stop it.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -16,6 +19,8 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "authority/server/server_settings.h"
 #include "echo.grpc.pb.h"  // generated from tools/loadgen/echo.proto
@@ -43,6 +48,35 @@ class EchoService final : public Echo::Service {
 
  private:
   const uint32_t max_bytes_;
+};
+
+// Does nothing but let each call go on: gRPC's interceptor path alone.
+class PassThroughInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+};
+
+class PassThroughInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new PassThroughInterceptor;
+  }
+};
+
+// Accepts every call inline, as superlicensed's processor does once it has
+// looked at the call: gRPC's metadata-processing path alone.
+class PassThroughProcessor final : public grpc::AuthMetadataProcessor {
+ public:
+  bool IsBlocking() const override { return false; }
+  grpc::Status Process(const InputMetadata&, grpc::AuthContext*,
+                       OutputMetadata*, OutputMetadata*) override {
+    return grpc::Status::OK;
+  }
 };
 
 sigset_t BlockShutdownSignals() {
@@ -81,6 +115,12 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", port_file, "Write the bound port here");
   app.add_option("--max-message-bytes", max_message_bytes,
                  "Largest message in either direction");
+  bool pass_through_interceptor = false, pass_through_processor = false;
+  app.add_flag("--pass-through-interceptor", pass_through_interceptor,
+               "Run every call through an interceptor that only proceeds");
+  app.add_flag("--pass-through-processor", pass_through_processor,
+               "Run every call through an inline metadata processor that "
+               "accepts it");
   CLI11_PARSE(app, argc, argv);
   const sigset_t signals = BlockShutdownSignals();
 
@@ -100,7 +140,20 @@ int main(int argc, char** argv) {
   superlicense::authority::PrepareServerProcess();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::SslServerCredentials(ssl), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::SslServerCredentials(ssl);
+  if (pass_through_processor) {
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<PassThroughProcessor>());
+  }
+  builder.AddListeningPort(listen, credentials, &port);
+  if (pass_through_interceptor) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        factories;
+    factories.push_back(std::make_unique<PassThroughInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
   builder.RegisterService(&service);
   superlicense::authority::ApplyServerSettings(max_message_bytes, &builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
