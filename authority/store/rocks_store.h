@@ -126,6 +126,25 @@ class RocksStore {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned by db_
 };
 
+// What the store reads on the calling thread cost since StartCountingReads,
+// from RocksDB's per-thread perf context: blocks found in the block cache,
+// blocks read from the files (index and filter partitions apart), and where
+// the time went. For measuring tools (tools/loadgen/store_fetch_probe);
+// the server never turns it on.
+struct ReadCounts {
+  uint64_t cache_hits = 0;
+  uint64_t index_reads = 0;   // index partitions read from a file
+  uint64_t filter_reads = 0;  // filter partitions read from a file
+  uint64_t data_reads = 0;    // data blocks read from a file
+  uint64_t bytes_read = 0;
+  uint64_t read_nanos = 0;        // reading blocks from the files
+  uint64_t decompress_nanos = 0;  // decompressing them
+  uint64_t files_nanos = 0;       // all of a lookup spent in the files
+};
+// Resets this thread's counts and turns timing on for this thread.
+void StartCountingReads();
+ReadCounts ReadCountsSinceStart();
+
 // Big-endian 8-byte encoding, so numeric keys sort in order.
 std::string EncodeU64(uint64_t value);
 // Decodes EncodeU64; INTERNAL for a value that is not 8 bytes.

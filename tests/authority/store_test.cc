@@ -486,5 +486,46 @@ TEST(RocksStoreTest, LastAndScanRespectPrefixes) {
   EXPECT_EQ(rows.size(), 2u);
 }
 
+// A settled store keeps no Bloom filter in the last level of the families
+// a fetch reads, whose lookups find their key: a lookup that misses the
+// block cache reads no filter partition there, and an absent key costs a
+// data block. Other families keep their filters: an absent customer is
+// answered without reading a data block.
+TEST(RocksStoreTest, FetchFamiliesSkipFiltersOthersKeepThem) {
+  TempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, RocksStore::Open(dir.File("db")));
+    WriteSet writes;
+    for (int i = 100000; i < 101000; ++i) {
+      const std::string key = absl::StrCat("SUPEROFFICE/", i);
+      writes.Put(Table::kLicenseSets, key, std::string(200, 's'));
+      writes.Put(Table::kNewestVersion, key, EncodeU64(1));
+      writes.Put(Table::kCustomers, key, std::string(200, 'c'));
+    }
+    ASSERT_OK(db->Commit(writes));
+    ASSERT_OK(db->CompactAll());
+  }
+  // Opened again, with an empty block cache.
+  ASSERT_OK_AND_ASSIGN(auto db, RocksStore::Open(dir.File("db")));
+  for (Table table : {Table::kLicenseSets, Table::kNewestVersion}) {
+    StartCountingReads();
+    ASSERT_OK_AND_ASSIGN(auto found, db->Get(table, "SUPEROFFICE/100500"));
+    const ReadCounts counts = ReadCountsSinceStart();
+    EXPECT_TRUE(found.has_value()) << TableName(table);
+    EXPECT_EQ(counts.filter_reads, 0u) << TableName(table);
+    EXPECT_EQ(counts.data_reads, 1u) << TableName(table);
+  }
+  // Between SUPEROFFICE/100200 and SUPEROFFICE/100201, in blocks not read.
+  const std::string absent = "SUPEROFFICE/1002005";
+  StartCountingReads();
+  ASSERT_OK_AND_ASSIGN(auto no_set, db->Get(Table::kLicenseSets, absent));
+  EXPECT_FALSE(no_set.has_value());
+  EXPECT_EQ(ReadCountsSinceStart().data_reads, 1u);
+  StartCountingReads();
+  ASSERT_OK_AND_ASSIGN(auto no_customer, db->Get(Table::kCustomers, absent));
+  EXPECT_FALSE(no_customer.has_value());
+  EXPECT_EQ(ReadCountsSinceStart().data_reads, 0u);
+}
+
 }  // namespace
 }  // namespace superlicense::authority
