@@ -140,6 +140,10 @@ load_start_echo() {
 # load_rss_kib PID: the resident set size of PID in KiB (VmRSS).
 load_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# load_cpu_ticks PID: the user and system CPU time PID has used, in clock
+# ticks (getconf CLK_TCK a second).
+load_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 load_stop() {
   local pid
   for pid in ${LOAD_ECHO_PID:-} ${LOAD_SERVER_PID:-}; do
